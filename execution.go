@@ -198,6 +198,12 @@ type WaitInfo struct {
 	CorrelationID string    `json:"correlationId,omitempty"`
 	TenantID      string    `json:"tenantId,omitempty"`
 	ChildID       string    `json:"childExecutionId,omitempty"`
+	// RunbookID and RunbookVersion name the runbook a child execution runs.
+	RunbookID      string `json:"runbookId,omitempty"`
+	RunbookVersion string `json:"runbookVersion,omitempty"`
+	// Input is the child execution's input; it is recorded in the child's
+	// history, not here.
+	Input any `json:"-"`
 }
 
 // WaitKind says what a parked step waits for.

@@ -46,6 +46,8 @@ type StepRequest struct {
 	Iteration   int // 1-based loop iteration, 0 for the step itself
 	Attempt     int
 	Step        *Step
+	// Runbook is the definition the step belongs to.
+	Runbook *Runbook
 	// Config is the step's config with every placeholder resolved.
 	Config map[string]any
 	// Data resolves field paths against the execution's data.
