@@ -72,6 +72,10 @@ type Event struct {
 	Items []any `json:"items,omitempty"`
 	// LoopStarted: iterations allowed at once.
 	Concurrency int `json:"concurrency,omitempty"`
+	// LoopStarted: the loop runs while a condition holds instead of over items.
+	While bool `json:"while,omitempty"`
+	// LoopStarted: the iteration limit.
+	MaxIterations int `json:"maxIterations,omitempty"`
 	// ApprovalRequested, EventAwaited, ChildExecutionStarted: the wait.
 	Wait *WaitInfo `json:"wait,omitempty"`
 	// ApprovalRecorded

@@ -24,6 +24,12 @@ func (s ExecutionStatus) Terminal() bool {
 	return s == ExecutionCompleted || s == ExecutionFailed || s == ExecutionCancelled
 }
 
+// Active reports whether the execution may start or finish steps: it is
+// neither paused nor ended.
+func (s ExecutionStatus) Active() bool {
+	return s == ExecutionPending || s == ExecutionRunning || s == ExecutionAwaitingApproval || s == ExecutionAwaitingEvent
+}
+
 // Valid reports whether s is a known execution status.
 func (s ExecutionStatus) Valid() bool {
 	switch s {
@@ -156,8 +162,7 @@ type StepResult struct {
 	Iterations    []*IterationResult `json:"iterations,omitempty"`
 	ChildID       string             `json:"childExecutionId,omitempty"`
 	NextAttemptAt *time.Time         `json:"nextAttemptAt,omitempty"`
-	Logs          []LogEntry         `json:"logs,omitempty"`
-	Evidence      []Evidence         `json:"evidence,omitempty"`
+	Reused        bool               `json:"reused,omitempty"`
 }
 
 // IterationResult is one iteration of a loop step.

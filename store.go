@@ -133,14 +133,18 @@ type Transition struct {
 	// and PutWaits are applied (the execution ended).
 	ClearAll bool
 	// MatchInbox asks the store to return, in the CommitResult, events
-	// already delivered that match a wait being put (see EventStore).
-	MatchInbox *InboxQuery
+	// already delivered that match the event waits being put (see
+	// EventStore): one query per wait, since a transition may park several
+	// steps at once.
+	MatchInbox []*InboxQuery
 }
 
-// CommitResult is the outcome of one transition of a Commit.
+// CommitResult is the outcome of one transition of a Commit. Inbox has one
+// entry per Transition.MatchInbox query, in the same order: the matching
+// inbox events, oldest first.
 type CommitResult struct {
 	Err   error
-	Inbox []*InboxEvent
+	Inbox [][]*InboxEvent
 }
 
 // TaskKind names what a task asks of a worker.
@@ -154,6 +158,10 @@ const (
 	TaskTimer TaskKind = "timer"
 	// TaskChild tells a parent execution that its child ended.
 	TaskChild TaskKind = "child"
+	// TaskStart creates a child execution (Payload: the start request).
+	TaskStart TaskKind = "start"
+	// TaskCancel cancels an execution (a parent's cancellation cascading).
+	TaskCancel TaskKind = "cancel"
 )
 
 // Task is a unit of work or a timer, stored with the transition that made it

@@ -1,0 +1,296 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/runbookhq/runbook"
+	"github.com/runbookhq/runbook/expr"
+)
+
+// start begins an attempt of an instance. Inline executors run at once,
+// inside this transition; others get a run task.
+func (t *txn) start(k stepKey, attempt int) {
+	t.emit(runbook.Event{Type: runbook.EventStepStarted, StepID: k.step, Iteration: k.iter, Attempt: attempt})
+	if t.err != nil || !t.inline(k) {
+		return
+	}
+	def := t.p.stepDef(k)
+	exec := t.e.cfg.Executors[def.Type]
+	req, errOut := t.request(k, def, attempt)
+	if errOut != nil {
+		t.outcome(k, def, attempt, errOut, 0)
+		return
+	}
+	if exec == nil {
+		t.outcome(k, def, attempt, runbook.Failed(false, "no executor for step type %q", def.Type), 0)
+		return
+	}
+	t.outcome(k, def, attempt, exec.Execute(t.ctx, req), 0)
+}
+
+// request builds what an executor sees of an attempt. A config that cannot
+// be rendered (an unresolvable placeholder) yields a failed outcome.
+func (t *txn) request(k stepKey, def *runbook.Step, attempt int) (*runbook.StepRequest, *runbook.Outcome) {
+	scope := t.scope(k)
+	cfg := def.Config
+	if def.Type != runbook.StepLoop && len(cfg) > 0 {
+		rendered, err := expr.RenderValue(map[string]any(cfg), scope)
+		if err != nil {
+			return nil, &runbook.Outcome{Err: &runbook.StepError{Message: "render config: " + err.Error(), Code: runbook.ErrorCode(err)}}
+		}
+		m, ok := rendered.(map[string]any)
+		if !ok {
+			return nil, runbook.Failed(false, "render config: result is not an object")
+		}
+		cfg = m
+	}
+	timeout := time.Duration(def.TimeoutMs) * time.Millisecond
+	if timeout <= 0 {
+		timeout = runbook.DefaultStepTimeoutMs * time.Millisecond
+	}
+	return &runbook.StepRequest{
+		ExecutionID:    t.s.ID,
+		StepID:         k.step,
+		Iteration:      k.iter,
+		Attempt:        attempt,
+		Step:           def,
+		Runbook:        t.p.rb,
+		Config:         cfg,
+		Data:           scope,
+		Context:        t.s.Context,
+		IdempotencyKey: idempotencyKey(t.s.ID, k),
+		Timeout:        timeout,
+		Now:            t.now,
+		Depth:          t.s.Depth,
+		MaxDepth:       t.s.MaxDepth,
+	}, nil
+}
+
+// idempotencyKey is the key every attempt of an instance carries: the same
+// on retries and after a crash, different for every execution.
+func idempotencyKey(executionID string, k stepKey) string {
+	if k.iter > 0 {
+		return fmt.Sprintf("%s:%s:%d", executionID, k.step, k.iter)
+	}
+	return executionID + ":" + k.step
+}
+
+// scope returns the data an instance's placeholders and conditions see.
+func (t *txn) scope(k stepKey) *expr.Scope {
+	s := t.s
+	steps := make(map[string]any, len(s.Steps))
+	for id, ss := range s.Steps {
+		if ss.Status == runbook.StepCompleted {
+			steps[id] = ss.Output
+		}
+	}
+	ids := make(map[string]bool, len(t.p.rb.Steps))
+	for _, def := range t.p.rb.Steps {
+		ids[def.ID] = true
+	}
+	sc := &expr.Scope{ExecutionID: s.ID, Input: s.Input, Context: s.contextData(), Steps: steps, StepIDs: ids}
+	if k.iter > 0 {
+		if loop := s.Steps[k.step]; loop != nil && loop.Loop != nil {
+			l := loop.Loop
+			locals := map[string]any{"index": float64(k.iter - 1), "item": nil, "previous": nil}
+			if !l.While && k.iter <= len(l.Items) {
+				locals["item"] = l.Items[k.iter-1]
+			}
+			if k.iter >= 2 && k.iter-2 < len(l.Iterations) {
+				locals["previous"] = l.Iterations[k.iter-2].Output
+			}
+			sc.Locals = locals
+		}
+	}
+	return sc
+}
+
+// contextData returns the execution context as JSON-like data for paths.
+func (s *State) contextData() any {
+	b, err := json.Marshal(s.Context)
+	if err != nil {
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil
+	}
+	return v
+}
+
+// outcome records what an attempt produced: completion, failure (with a
+// retry when the policy allows), a wait, or the start of a loop.
+func (t *txn) outcome(k stepKey, def *runbook.Step, attempt int, out *runbook.Outcome, deliveries int) {
+	if out == nil {
+		out = runbook.Failed(false, "executor returned no outcome")
+	}
+	if deliveries <= 1 {
+		deliveries = 0
+	}
+	for i := range out.Evidence {
+		out.Evidence[i].ExecutionID, out.Evidence[i].StepID = t.s.ID, k.step
+	}
+	base := runbook.Event{StepID: k.step, Iteration: k.iter, Attempt: attempt, Logs: out.Logs, Deliveries: deliveries}
+	switch {
+	case out.Err != nil:
+		ev := base
+		ev.Error = out.Err
+		if delay, ok := t.retryDelay(def, attempt, out.Err); ok {
+			if failed := t.firstFailed(); failed != nil {
+				ev.Type = runbook.EventStepCancelled
+				ev.Reason = fmt.Sprintf("attempt %d failed (%s) and is not retried: step %q failed", attempt, out.Err.Message, failed.StepID)
+				t.emit(ev)
+				return
+			}
+			due := t.now.Add(delay)
+			ev.Type, ev.DueAt = runbook.EventStepRetryScheduled, &due
+			t.emit(ev)
+			return
+		}
+		ev.Type = runbook.EventStepFailed
+		t.emit(ev)
+
+	case out.Park != nil:
+		ev := base
+		ev.Wait = out.Park
+		switch out.Park.Kind {
+		case runbook.WaitApproval:
+			ev.Type = runbook.EventApprovalRequested
+		case runbook.WaitEvent:
+			ev.Type = runbook.EventEventAwaited
+		case runbook.WaitChild:
+			t.startChild(k, base, out.Park)
+			return
+		default:
+			t.fail(fmt.Errorf("step %s parks for unknown wait kind %q", k.step, out.Park.Kind))
+			return
+		}
+		t.emit(ev)
+
+	case out.Loop != nil:
+		plan := out.Loop
+		ev := base
+		ev.Type = runbook.EventLoopStarted
+		ev.Items, ev.While, ev.Concurrency, ev.MaxIterations = plan.Items, plan.WhileMode, max(plan.Concurrency, 1), plan.MaxIterations
+		if ev.MaxIterations <= 0 || ev.MaxIterations > runbook.MaxLoopIterations {
+			ev.MaxIterations = runbook.MaxLoopIterations
+		}
+		if !plan.WhileMode && len(plan.Items) > ev.MaxIterations {
+			ev.Items = plan.Items[:ev.MaxIterations]
+		}
+		t.emit(ev)
+
+	default:
+		ev := base
+		ev.Type = runbook.EventStepCompleted
+		ev.Output, ev.NotTaken, ev.Evidence = out.Output, out.NotTaken, out.Evidence
+		t.emit(ev)
+	}
+}
+
+// startChild records the start of a sub-runbook execution and leaves a task
+// that creates it, so that creating the child is retried until it happens.
+func (t *txn) startChild(k stepKey, base runbook.Event, w *runbook.WaitInfo) {
+	childID := newExecutionID()
+	wait := *w
+	wait.ChildID = childID
+	ev := base
+	ev.Type, ev.ChildID, ev.Wait = runbook.EventChildStarted, childID, &wait
+	t.emit(ev)
+	req := childStart{
+		ChildID:        childID,
+		RunbookID:      w.RunbookID,
+		RunbookVersion: w.RunbookVersion,
+		Input:          w.Input,
+		Context:        t.s.Context,
+		ParentID:       t.s.ID,
+		ParentStepID:   k.step,
+		ParentIter:     k.iter,
+		Depth:          t.s.Depth + 1,
+		MaxDepth:       t.s.MaxDepth,
+	}
+	t.putLocal(&runbook.Task{ExecutionID: childID, Key: keyStart, Kind: runbook.TaskStart, Payload: t.payload(req)})
+}
+
+// childStart is the payload of a TaskStart.
+type childStart struct {
+	ChildID        string                   `json:"childId"`
+	RunbookID      string                   `json:"runbookId"`
+	RunbookVersion string                   `json:"runbookVersion,omitempty"`
+	Input          any                      `json:"input,omitempty"`
+	Context        runbook.ExecutionContext `json:"context"`
+	ParentID       string                   `json:"parentId"`
+	ParentStepID   string                   `json:"parentStepId"`
+	ParentIter     int                      `json:"parentIteration,omitempty"`
+	Depth          int                      `json:"depth"`
+	MaxDepth       int                      `json:"maxDepth"`
+}
+
+// retryDelay decides whether a failed attempt is retried and after how
+// long: the step's policy, else the runbook's default, else the engine's.
+func (t *txn) retryDelay(def *runbook.Step, attempt int, err *runbook.StepError) (time.Duration, bool) {
+	p := t.e.retry
+	switch {
+	case def.RetryPolicy != nil:
+		p = *def.RetryPolicy
+	case t.p.rb.DefaultRetryPolicy != nil:
+		p = *t.p.rb.DefaultRetryPolicy
+	}
+	if !err.Retryable || attempt >= p.MaxAttempts {
+		return 0, false
+	}
+	if len(p.RetryableErrors) > 0 {
+		match := false
+		for _, s := range p.RetryableErrors {
+			if s != "" && strings.Contains(err.Message, s) {
+				match = true
+				break
+			}
+		}
+		if !match {
+			return 0, false
+		}
+	}
+	return backoff(p, attempt, err.RetryAfterMs), true
+}
+
+// backoff returns min(initialDelay * multiplier^(attempt-1), maxDelay),
+// spread by the policy's jitter, and never less than what the target asked
+// for with Retry-After (capped at one hour).
+func backoff(p runbook.RetryPolicy, attempt int, retryAfterMs int64) time.Duration {
+	mult := p.BackoffMultiplier
+	if mult < 1 {
+		mult = 1
+	}
+	ms := float64(p.InitialDelayMs) * math.Pow(mult, float64(attempt-1))
+	if p.MaxDelayMs > 0 && ms > float64(p.MaxDelayMs) {
+		ms = float64(p.MaxDelayMs)
+	}
+	if p.Jitter > 0 {
+		ms *= 1 + p.Jitter*(2*rand.Float64()-1)
+	}
+	if ra := float64(min(retryAfterMs, int64(time.Hour/time.Millisecond))); ra > ms {
+		ms = ra
+	}
+	if ms < 0 || math.IsNaN(ms) {
+		ms = 0
+	}
+	return time.Duration(ms * float64(time.Millisecond))
+}
+
+// newExecutionID returns a time-ordered unique id (UUIDv7), so that listing
+// executions by id lists them by creation time.
+func newExecutionID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.NewString()
+	}
+	return id.String()
+}

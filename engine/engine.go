@@ -1,0 +1,197 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/runbookhq/runbook"
+	"github.com/runbookhq/runbook/clock"
+	"github.com/runbookhq/runbook/expr"
+)
+
+// Config holds an engine's dependencies and limits. Store, Executors and
+// Evaluator are required; the rest have defaults.
+type Config struct {
+	Store     runbook.Store
+	Executors runbook.Registry
+	Evaluator *expr.Evaluator
+	Clock     runbook.Clock
+	Logger    *slog.Logger
+	// NodeID names this engine in task leases; unique per process.
+	NodeID string
+	// MaxConcurrentSteps is the default per-execution limit of steps
+	// running at once; a runbook's maxConcurrentSteps overrides it.
+	MaxConcurrentSteps int
+	// MaxAttempts bounds the step attempts this node executes at once.
+	MaxAttempts int
+	// LeaseDuration is how long a claimed task stays with this node
+	// without renewal; leases are renewed every LeaseDuration/3.
+	LeaseDuration time.Duration
+	// RetryPolicy is the engine default when neither step nor runbook
+	// names one.
+	RetryPolicy *runbook.RetryPolicy
+	// MaxBatch bounds the transitions committed in one store transaction.
+	MaxBatch int
+	// PollInterval is the longest the engine waits before looking for due
+	// tasks written by other processes (default 2s).
+	PollInterval time.Duration
+	// ShutdownGrace is how long Close lets running attempts finish before
+	// interrupting them and handing their tasks back (default 10s).
+	ShutdownGrace time.Duration
+}
+
+// Engine runs executions durably. Every change is a transition committed to
+// the store together with the tasks and timers it creates; workers claim
+// due tasks under leases. It is safe for concurrent use.
+type Engine struct {
+	cfg      Config
+	store    runbook.Store
+	clock    runbook.Clock
+	log      *slog.Logger
+	eval     *expr.Evaluator
+	node     string
+	retry    runbook.RetryPolicy
+	runbooks *runbookCache
+	actors   *actorTable
+	commits  *committer
+	watchers *watchHub
+
+	// slots bounds attempts running at once on this node.
+	slots chan struct{}
+	// wake nudges the poller to look for due tasks now.
+	wake chan struct{}
+
+	ctx     context.Context // cancelled by Close after the grace period
+	cancel  context.CancelFunc
+	closing atomic.Bool
+	running tracker        // attempts and other per-task goroutines
+	loops   sync.WaitGroup // committer, poller, lease renewer
+	// localTasks maps "execution\x00key" to the task running here.
+	localTasks sync.Map
+	started atomic.Bool
+	closed  chan struct{}
+	once    sync.Once
+}
+
+// New returns an engine; Start must be called before it runs anything.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Store == nil || cfg.Executors == nil || cfg.Evaluator == nil {
+		return nil, errors.New("engine: Store, Executors and Evaluator are required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.NodeID == "" {
+		cfg.NodeID = uuid.NewString()
+	}
+	if cfg.MaxConcurrentSteps <= 0 {
+		cfg.MaxConcurrentSteps = runbook.DefaultMaxConcurrentSteps
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 1024
+	}
+	if cfg.LeaseDuration <= 0 {
+		cfg.LeaseDuration = 30 * time.Second
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 256
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 2 * time.Second
+	}
+	if cfg.ShutdownGrace <= 0 {
+		cfg.ShutdownGrace = 10 * time.Second
+	}
+	retry := runbook.DefaultRetryPolicy()
+	if cfg.RetryPolicy != nil {
+		retry = *cfg.RetryPolicy
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &Engine{
+		cfg:      cfg,
+		store:    cfg.Store,
+		clock:    cfg.Clock,
+		log:      cfg.Logger,
+		eval:     cfg.Evaluator,
+		node:     cfg.NodeID,
+		retry:    retry,
+		runbooks: newRunbookCache(cfg.Store),
+		actors:   newActorTable(),
+		watchers: newWatchHub(),
+		slots:    make(chan struct{}, cfg.MaxAttempts),
+		wake:     make(chan struct{}, 1),
+		ctx:      ctx,
+		cancel:   cancel,
+		closed:   make(chan struct{}),
+	}
+	e.commits = newCommitter(cfg.Store, cfg.MaxBatch, e.log)
+	return e, nil
+}
+
+// NodeID returns the name this engine uses in task leases.
+func (e *Engine) NodeID() string { return e.node }
+
+// Start launches the committer, the task poller and the lease renewer.
+// Work left by a previous process (tasks whose lease expired or was
+// released) is picked up by the poller.
+func (e *Engine) Start() {
+	if !e.started.CompareAndSwap(false, true) {
+		return
+	}
+	e.loops.Add(3)
+	go func() { defer e.loops.Done(); e.commits.run() }()
+	go func() { defer e.loops.Done(); e.pollLoop() }()
+	go func() { defer e.loops.Done(); e.renewLoop() }()
+	e.nudge()
+}
+
+// Close stops taking work, lets running attempts finish for the shutdown
+// grace period, interrupts the rest without recording them (their tasks
+// are handed back for another process or the next start) and stops.
+func (e *Engine) Close() error {
+	var err error
+	e.once.Do(func() {
+		e.closing.Store(true)
+		close(e.closed)
+		if !e.running.close(e.cfg.ShutdownGrace) {
+			e.cancel()
+			e.running.wait()
+		}
+		e.cancel()
+		e.commits.stop()
+		e.loops.Wait()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if rerr := e.store.ReleaseLeases(ctx, e.node); rerr != nil {
+			err = fmt.Errorf("release leases: %w", rerr)
+		}
+		e.watchers.closeAll()
+	})
+	return err
+}
+
+// nudge wakes the poller.
+func (e *Engine) nudge() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// now returns the engine clock's time, truncated to microseconds so that it
+// survives every store unchanged.
+func (e *Engine) now() time.Time { return e.clock.Now().UTC().Truncate(time.Microsecond) }
+
+// Wake makes the engine look for due tasks now instead of at its next
+// planned check (for example after a test moved its clock).
+func (e *Engine) Wake() { e.nudge() }

@@ -1,0 +1,145 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/runbookhq/runbook"
+)
+
+// runbookCache keeps prepared definitions by (id, version). Definitions
+// are immutable once stored, so entries never go stale.
+type runbookCache struct {
+	store runbook.RunbookStore
+	mu    sync.RWMutex
+	byKey map[[2]string]*plan
+}
+
+func newRunbookCache(store runbook.RunbookStore) *runbookCache {
+	return &runbookCache{store: store, byKey: map[[2]string]*plan{}}
+}
+
+func (c *runbookCache) get(ctx context.Context, id, version string) (*plan, error) {
+	key := [2]string{id, version}
+	c.mu.RLock()
+	p := c.byKey[key]
+	c.mu.RUnlock()
+	if p != nil {
+		return p, nil
+	}
+	rec, err := c.store.GetRunbook(ctx, id, version)
+	if err != nil {
+		return nil, err
+	}
+	rb, err := decodeRunbook(rec)
+	if err != nil {
+		return nil, err
+	}
+	if p, err = newPlan(rb); err != nil {
+		return nil, fmt.Errorf("prepare runbook %s version %s: %w", id, version, err)
+	}
+	c.mu.Lock()
+	c.byKey[key] = p
+	c.mu.Unlock()
+	return p, nil
+}
+
+func decodeRunbook(rec *runbook.RunbookRecord) (*runbook.Runbook, error) {
+	rb := &runbook.Runbook{}
+	if err := json.Unmarshal(rec.Definition, rb); err != nil {
+		return nil, fmt.Errorf("decode runbook %s version %s: %w", rec.ID, rec.Version, err)
+	}
+	return rb, nil
+}
+
+// PutRunbook stores a validated definition. Storing the same content again
+// is accepted; different content under an existing id and version is an
+// ECONFLICT error. It returns the stored record and whether it was new.
+func (e *Engine) PutRunbook(ctx context.Context, rb *runbook.Runbook) (*runbook.RunbookRecord, error) {
+	def, err := json.Marshal(rb)
+	if err != nil {
+		return nil, fmt.Errorf("encode runbook %s: %w", rb.ID, err)
+	}
+	sum := sha256.Sum256(def)
+	rec := &runbook.RunbookRecord{
+		ID:          rb.ID,
+		Version:     rb.Version,
+		Name:        rb.Name,
+		Description: rb.Description,
+		StepCount:   len(rb.Steps),
+		Definition:  def,
+		Hash:        hex.EncodeToString(sum[:]),
+		CreatedAt:   e.now(),
+	}
+	return e.store.PutRunbook(ctx, rec)
+}
+
+// GetRunbook returns a stored definition; an empty version means the
+// latest (highest by runbook.CompareVersions).
+func (e *Engine) GetRunbook(ctx context.Context, id, version string) (*runbook.Runbook, error) {
+	if version == "" {
+		latest, err := e.latestVersion(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		version = latest
+	}
+	p, err := e.runbooks.get(ctx, id, version)
+	if err != nil {
+		return nil, err
+	}
+	return p.rb, nil
+}
+
+func (e *Engine) latestVersion(ctx context.Context, id string) (string, error) {
+	recs, err := e.store.ListRunbookVersions(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return latest(recs).Version, nil
+}
+
+// latest returns the highest version of a non-empty list of versions of
+// one runbook; among equal versions, the last stored.
+func latest(recs []*runbook.RunbookRecord) *runbook.RunbookRecord {
+	best := recs[0]
+	for _, r := range recs[1:] {
+		if runbook.CompareVersions(r.Version, best.Version) >= 0 {
+			best = r
+		}
+	}
+	return best
+}
+
+// ListRunbooks returns the latest version of every runbook, by id.
+func (e *Engine) ListRunbooks(ctx context.Context) ([]*runbook.RunbookRecord, error) {
+	recs, err := e.store.ListRunbooks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string][]*runbook.RunbookRecord{}
+	var ids []string
+	for _, r := range recs {
+		if _, ok := byID[r.ID]; !ok {
+			ids = append(ids, r.ID)
+		}
+		byID[r.ID] = append(byID[r.ID], r)
+	}
+	sort.Strings(ids)
+	out := make([]*runbook.RunbookRecord, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, latest(byID[id]))
+	}
+	return out, nil
+}
+
+// ListRunbookVersions returns every stored version of a runbook, oldest
+// first.
+func (e *Engine) ListRunbookVersions(ctx context.Context, id string) ([]*runbook.RunbookRecord, error) {
+	return e.store.ListRunbookVersions(ctx, id)
+}

@@ -1,0 +1,104 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/runbookhq/runbook"
+)
+
+// The stored projection of an execution is its State split in rows: the
+// execution row carries the execution-level fields, one step row per step
+// and per loop iteration carries that instance. Only rows a transition
+// touched are written.
+
+// executionRecord returns the execution row of s.
+func executionRecord(s *State) (*runbook.ExecutionRecord, error) {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("encode execution %s: %w", s.ID, err)
+	}
+	return &runbook.ExecutionRecord{
+		ID:             s.ID,
+		RunbookID:      s.RunbookID,
+		RunbookVersion: s.RunbookVersion,
+		TenantID:       s.Context.TenantID,
+		IdempotencyKey: s.IdempotencyKey,
+		ParentID:       s.ParentID,
+		Status:         s.Status,
+		Seq:            s.Seq,
+		CreatedAt:      s.StartTime,
+		UpdatedAt:      s.UpdatedAt,
+		Data:           data,
+	}, nil
+}
+
+// stepRecord returns the step row of one step or iteration.
+func stepRecord(executionID string, ss *StepState) (*runbook.StepRecord, error) {
+	data, err := json.Marshal(ss)
+	if err != nil {
+		return nil, fmt.Errorf("encode step %s of execution %s: %w", ss.StepID, executionID, err)
+	}
+	return &runbook.StepRecord{
+		ExecutionID: executionID,
+		StepID:      ss.StepID,
+		Iteration:   ss.Iteration,
+		Status:      ss.Status,
+		Data:        data,
+	}, nil
+}
+
+// stateFromRecords rebuilds a State from its stored rows.
+func stateFromRecords(rec *runbook.ExecutionRecord, steps []*runbook.StepRecord) (*State, error) {
+	s := &State{}
+	if err := json.Unmarshal(rec.Data, s); err != nil {
+		return nil, fmt.Errorf("decode execution %s: %w", rec.ID, err)
+	}
+	s.Steps = make(map[string]*StepState, len(steps))
+	var iterations []*StepState
+	for _, r := range steps {
+		ss := &StepState{}
+		if err := json.Unmarshal(r.Data, ss); err != nil {
+			return nil, fmt.Errorf("decode step %s of execution %s: %w", r.StepID, rec.ID, err)
+		}
+		if r.Iteration > 0 {
+			iterations = append(iterations, ss)
+			continue
+		}
+		s.Steps[ss.StepID] = ss
+	}
+	for _, it := range iterations {
+		loop := s.Steps[it.StepID]
+		if loop == nil || loop.Loop == nil {
+			return nil, fmt.Errorf("decode execution %s: iteration %d of %s has no loop", rec.ID, it.Iteration, it.StepID)
+		}
+		l := loop.Loop
+		for len(l.Iterations) < it.Iteration {
+			l.Iterations = append(l.Iterations, nil)
+		}
+		l.Iterations[it.Iteration-1] = it
+	}
+	for id, ss := range s.Steps {
+		if ss.Loop == nil {
+			continue
+		}
+		for i, it := range ss.Loop.Iterations {
+			if it == nil {
+				return nil, fmt.Errorf("decode execution %s: iteration %d of %s is missing", rec.ID, i+1, id)
+			}
+		}
+	}
+	return s, nil
+}
+
+// replay folds a whole history into a new State: the definition of what
+// the stored snapshot must equal.
+func replay(id string, history []runbook.Event) (*State, error) {
+	s := &State{ID: id, Steps: map[string]*StepState{}}
+	for i := range history {
+		if err := apply(s, &history[i]); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}

@@ -1,0 +1,141 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/runbookhq/runbook"
+)
+
+// State is the current state of one execution: a pure fold of its history
+// (see apply). The engine keeps it in memory only while the execution has
+// work in flight on this node; otherwise it is rebuilt from the stored
+// snapshot, which is the same fold materialised.
+type State struct {
+	ID                 string                   `json:"id"`
+	RunbookID          string                   `json:"runbookId"`
+	RunbookVersion     string                   `json:"runbookVersion"`
+	Status             runbook.ExecutionStatus  `json:"status"`
+	Input              any                      `json:"input"`
+	Context            runbook.ExecutionContext `json:"context"`
+	IdempotencyKey     string                   `json:"idempotencyKey,omitempty"`
+	ParentID           string                   `json:"parentExecutionId,omitempty"`
+	ParentStepID       string                   `json:"parentStepId,omitempty"`
+	ParentIteration    int                      `json:"parentIteration,omitempty"`
+	Depth              int                      `json:"depth"`
+	MaxDepth           int                      `json:"maxDepth"`
+	MaxConcurrent      int                      `json:"maxConcurrentSteps"`
+	Deadline           *time.Time               `json:"deadline,omitempty"`
+	OriginalID         string                   `json:"originalExecutionId,omitempty"`
+	FromStepID         string                   `json:"fromStepId,omitempty"`
+	StartTime          time.Time                `json:"startTime"`
+	EndTime            *time.Time               `json:"endTime,omitempty"`
+	UpdatedAt          time.Time                `json:"updatedAt"`
+	PausedAt           *time.Time               `json:"pausedAt,omitempty"`
+	CancelledBy        string                   `json:"cancelledBy,omitempty"`
+	CancellationReason string                   `json:"cancellationReason,omitempty"`
+	Output             any                      `json:"output,omitempty"`
+	Error              string                   `json:"error,omitempty"`
+	Seq                int64                    `json:"seq"`
+	LogCount           int                      `json:"logCount"`
+	EvidenceCount      int                      `json:"evidenceCount"`
+
+	// Steps holds every step of the runbook, created pending at start.
+	Steps map[string]*StepState `json:"-"`
+}
+
+// StepState is the state of one step, or of one loop iteration
+// (Iteration >= 1, kept in the loop step's Loop.Iterations).
+type StepState struct {
+	StepID        string             `json:"stepId"`
+	Iteration     int                `json:"iteration,omitempty"`
+	Status        runbook.StepStatus `json:"status"`
+	Attempt       int                `json:"attempt"`
+	StartTime     *time.Time         `json:"startTime,omitempty"`
+	EndTime       *time.Time         `json:"endTime,omitempty"`
+	Output        any                `json:"output,omitempty"`
+	Error         *runbook.StepError `json:"error,omitempty"`
+	SkipReason    string             `json:"skipReason,omitempty"`
+	NextAttemptAt *time.Time         `json:"nextAttemptAt,omitempty"`
+	// RetryDue is set when the retry timer fired; the attempt starts as
+	// soon as the execution may start steps.
+	RetryDue  bool               `json:"retryDue,omitempty"`
+	Wait      *runbook.WaitInfo  `json:"wait,omitempty"`
+	WaitSince *time.Time         `json:"waitSince,omitempty"`
+	Approvals []runbook.Approval `json:"approvals,omitempty"`
+	NotTaken  []string           `json:"notTaken,omitempty"`
+	ChildID   string             `json:"childExecutionId,omitempty"`
+	Reused    bool               `json:"reused,omitempty"`
+	Loop      *LoopState         `json:"loop,omitempty"`
+}
+
+// LoopState is the progress of a loop step. Iterations are stored as their
+// own step rows; Items are fixed when the loop starts.
+type LoopState struct {
+	Items         []any        `json:"items,omitempty"`
+	While         bool         `json:"while,omitempty"`
+	Concurrency   int          `json:"concurrency"`
+	MaxIterations int          `json:"maxIterations"`
+	Iterations    []*StepState `json:"-"`
+	// Stopped is set when a while loop's condition no longer holds.
+	Stopped bool `json:"stopped,omitempty"`
+}
+
+// stepKey names a step or a loop iteration.
+type stepKey struct {
+	step string
+	iter int
+}
+
+// instance returns the state of a step or of one of its loop iterations.
+func (s *State) instance(k stepKey) *StepState {
+	st := s.Steps[k.step]
+	if st == nil || k.iter == 0 {
+		return st
+	}
+	if st.Loop == nil || k.iter > len(st.Loop.Iterations) {
+		return nil
+	}
+	return st.Loop.Iterations[k.iter-1]
+}
+
+// inFlight reports whether an attempt of the step (or iteration) is being
+// executed or the step is still running its iterations or child.
+func (ss *StepState) inFlight() bool {
+	return ss.Status == runbook.StepRunning
+}
+
+// parked reports whether the step waits for a person or an event.
+func (ss *StepState) parked() bool {
+	return ss.Status == runbook.StepAwaitingApproval || ss.Status == runbook.StepAwaitingEvent
+}
+
+// activeIterations counts the iterations of a loop that are not done.
+func (l *LoopState) activeIterations() int {
+	n := 0
+	for _, it := range l.Iterations {
+		if !it.Status.Done() {
+			n++
+		}
+	}
+	return n
+}
+
+// finished reports whether every planned iteration ended.
+func (l *LoopState) finished() bool {
+	if l.activeIterations() > 0 {
+		return false
+	}
+	if l.While {
+		return l.Stopped || len(l.Iterations) >= l.MaxIterations
+	}
+	return len(l.Iterations) >= len(l.Items)
+}
+
+// results returns the outputs of the iterations in order.
+func (l *LoopState) results() []any {
+	out := make([]any, len(l.Iterations))
+	for i, it := range l.Iterations {
+		out[i] = it.Output
+	}
+	return out
+}

@@ -1,0 +1,169 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/runbookhq/runbook"
+)
+
+// maxStaleRetries bounds how often a transition is recomputed after another
+// process moved the same execution first.
+const maxStaleRetries = 8
+
+// load returns the state of the execution held by a locked actor, reading
+// it from the store when it is not cached.
+func (e *Engine) load(ctx context.Context, a *actor, id string) (*State, *plan, error) {
+	if a.state == nil {
+		rec, steps, err := e.store.GetExecution(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		st, err := stateFromRecords(rec, steps)
+		if err != nil {
+			return nil, nil, err
+		}
+		st.ID = id
+		a.state = st
+	}
+	p, err := e.runbooks.get(ctx, a.state.RunbookID, a.state.RunbookVersion)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load runbook of execution %s: %w", id, err)
+	}
+	return a.state, p, nil
+}
+
+// transition runs fn on the execution's state under its actor lock and
+// commits what fn emitted. fn returns a user error (conflict, not found...)
+// to refuse the operation; nothing is then written. When another process
+// moved the execution first (ESTALE), the state is reloaded and fn runs
+// again.
+func (e *Engine) transition(ctx context.Context, id string, fn func(t *txn) error) (*txn, error) {
+	for try := 0; ; try++ {
+		t, err := e.transitionOnce(ctx, id, fn)
+		if runbook.ErrorCode(err) == runbook.ESTALE && try < maxStaleRetries {
+			continue
+		}
+		return t, err
+	}
+}
+
+func (e *Engine) transitionOnce(ctx context.Context, id string, fn func(t *txn) error) (*txn, error) {
+	a := e.actors.acquire(id)
+	st, p, err := e.load(ctx, a, id)
+	if err != nil {
+		e.actors.release(id, a)
+		return nil, err
+	}
+	t := e.newTxn(ctx, st, p)
+	t.a = a
+	if err := fn(t); err != nil {
+		if len(t.events) > 0 {
+			a.state = nil
+		}
+		e.actors.release(id, a)
+		return nil, err
+	}
+	if err := e.commit(ctx, a, t); err != nil {
+		e.actors.release(id, a)
+		return nil, err
+	}
+	e.actors.release(id, a)
+	e.afterCommit(t)
+	return t, nil
+}
+
+// commit writes a transition built under a's lock. On failure the cached
+// state, already changed in place, is dropped.
+func (e *Engine) commit(ctx context.Context, a *actor, t *txn) error {
+	if t.err != nil {
+		a.state = nil
+		return t.err
+	}
+	if t.empty() {
+		return nil
+	}
+	tr, err := t.transition()
+	if err != nil {
+		a.state = nil
+		return err
+	}
+	txs := append([]*runbook.Transition{tr}, t.extraTx...)
+	results, err := e.commits.commit(ctx, txs...)
+	if err == nil {
+		for _, r := range results {
+			if r.Err != nil {
+				err = r.Err
+				break
+			}
+		}
+	}
+	if err != nil {
+		a.state = nil
+		return err
+	}
+	t.inbox = results[0].Inbox
+	// Keep the actor (and its cached state) while its tasks run here.
+	for _, task := range t.local {
+		if task.ExecutionID == t.s.ID {
+			a.count.Add(1)
+		}
+	}
+	return nil
+}
+
+// afterCommit does what a committed transition asks of this node: run its
+// local tasks, interrupt cancelled attempts, deliver events that arrived
+// before a wait, tell watchers.
+func (e *Engine) afterCommit(t *txn) {
+	for _, task := range t.local {
+		e.dispatch(task, task.ExecutionID == t.s.ID)
+	}
+	if len(t.interrupts) > 0 {
+		e.interrupt(t.s.ID, t.interrupts)
+	}
+	if len(t.putTasks) > len(t.local) {
+		e.nudge() // a new timer may be due before the poller's next wake-up
+	}
+	for i, events := range t.inbox {
+		if len(events) > 0 {
+			k := t.matchFor[i]
+			ev := events[0]
+			if !e.running.begin() {
+				continue
+			}
+			go func() {
+				defer e.running.end()
+				if _, err := e.deliverEvent(e.ctx, t.s.ID, k, ev); err != nil && !isRefusal(err) {
+					e.log.Error("deliver stored event", "execution", t.s.ID, "step", k.step, "event", ev.ID, "err", err)
+				}
+			}()
+		}
+	}
+	e.watchers.publish(t.s.ID, t.events)
+}
+
+// isRefusal reports whether err is an expected refusal rather than a fault.
+func isRefusal(err error) bool {
+	switch runbook.ErrorCode(err) {
+	case runbook.ECONFLICT, runbook.ENOTFOUND, runbook.EFORBIDDEN, runbook.EINVALID:
+		return true
+	}
+	return errors.Is(err, context.Canceled)
+}
+
+// interrupt cancels attempts of the execution running on this node.
+func (e *Engine) interrupt(id string, keys []stepKey) {
+	a := e.actors.acquire(id)
+	for _, k := range keys {
+		if cancel := a.inflight[k]; cancel != nil {
+			cancel(errInterrupted)
+		}
+	}
+	e.actors.release(id, a)
+}
+
+// errInterrupted is the cancellation cause of an attempt whose step was
+// cancelled or timed out by the execution.
+var errInterrupted = errors.New("attempt interrupted by the execution")

@@ -1,0 +1,273 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/runbookhq/runbook"
+)
+
+// txn builds one transition of one execution: it emits events (applying
+// each to the state at once, so later decisions see it) and derives from
+// them the rows, tasks and waits the store must change atomically.
+type txn struct {
+	e    *Engine
+	a    *actor // the locked actor of the execution
+	ctx  context.Context
+	s    *State
+	p    *plan
+	now  time.Time
+	base int64 // the stored seq the transition builds on
+	err  error
+
+	create   bool
+	events   []runbook.Event
+	touched  map[stepKey]bool
+	putTasks []*runbook.Task
+	delTasks []runbook.TaskRef
+	putWaits []*runbook.Wait
+	delWaits []runbook.WaitRef
+	clearAll bool
+	matches  []*runbook.InboxQuery
+	matchFor []stepKey
+	extraTx  []*runbook.Transition
+
+	// after commit: tasks this node runs at once, attempts to interrupt.
+	local      []*runbook.Task
+	interrupts []stepKey
+	inbox      [][]*runbook.InboxEvent
+}
+
+func (e *Engine) newTxn(ctx context.Context, s *State, p *plan) *txn {
+	return &txn{e: e, ctx: ctx, s: s, p: p, now: e.now(), base: s.Seq, touched: map[stepKey]bool{}}
+}
+
+// fail aborts the transition: an engine bug, never a user error.
+func (t *txn) fail(err error) {
+	if t.err == nil {
+		t.err = err
+	}
+}
+
+// emit appends an event and applies it with its effects.
+func (t *txn) emit(ev runbook.Event) {
+	if t.err != nil {
+		return
+	}
+	ev.Seq = t.s.Seq + 1
+	if ev.Time.IsZero() {
+		ev.Time = t.now
+	}
+	k := stepKey{ev.StepID, ev.Iteration}
+	var prev StepState
+	if ev.StepID != "" {
+		if ss := t.s.instance(k); ss != nil {
+			prev = *ss
+		}
+	}
+	if err := apply(t.s, &ev); err != nil {
+		t.fail(&runbook.Error{Code: runbook.EINTERNAL, Message: "internal error", Err: err})
+		return
+	}
+	t.events = append(t.events, ev)
+	if ev.StepID != "" {
+		t.touched[k] = true
+	}
+	t.effects(&ev, k, &prev)
+}
+
+// Task keys: one task of each kind per step instance at most.
+func taskKey(kind string, k stepKey) string {
+	if k.iter > 0 {
+		return fmt.Sprintf("%s:%s#%d", kind, k.step, k.iter)
+	}
+	return kind + ":" + k.step
+}
+
+const (
+	keyGlobal = "global"
+	keyStart  = "start"
+	keyCancel = "cancel"
+)
+
+// effects derives tasks and waits from an event just applied; prev is the
+// instance as it was before.
+func (t *txn) effects(ev *runbook.Event, k stepKey, prev *StepState) {
+	id := t.s.ID
+	switch ev.Type {
+	case runbook.EventExecutionStarted:
+		if t.s.Deadline != nil {
+			t.putTimer(&runbook.Task{ExecutionID: id, Key: keyGlobal, Kind: runbook.TaskTimer, Timer: runbook.TimerGlobal, DueAt: *t.s.Deadline})
+		}
+
+	case runbook.EventStepStarted:
+		if !t.inline(k) {
+			t.putLocal(&runbook.Task{ExecutionID: id, Key: taskKey("run", k), Kind: runbook.TaskRun, StepID: k.step, Iteration: k.iter, Attempt: ev.Attempt})
+		}
+
+	case runbook.EventStepRetryScheduled:
+		t.endAttempt(k, prev)
+		t.putTimer(&runbook.Task{ExecutionID: id, Key: taskKey("retry", k), Kind: runbook.TaskTimer, Timer: runbook.TimerRetry,
+			StepID: k.step, Iteration: k.iter, Attempt: ev.Attempt, DueAt: *ev.DueAt})
+
+	case runbook.EventStepCompleted, runbook.EventStepFailed, runbook.EventStepCancelled:
+		t.endAttempt(k, prev)
+		if ev.Type == runbook.EventStepCancelled && prev.ChildID != "" && prev.Status == runbook.StepRunning {
+			t.putLocal(&runbook.Task{ExecutionID: prev.ChildID, Key: keyCancel, Kind: runbook.TaskCancel,
+				Payload: t.payload(cancelPayload{Actor: ev.Actor, Reason: "parent execution " + id + " cancelled the step: " + ev.Reason})})
+		}
+
+	case runbook.EventTimerFired:
+		switch ev.Timer {
+		case runbook.TimerRetry:
+			t.delTasks = append(t.delTasks, runbook.TaskRef{ExecutionID: id, Key: taskKey("retry", k)})
+		case runbook.TimerApproval, runbook.TimerEvent:
+			t.delTasks = append(t.delTasks, runbook.TaskRef{ExecutionID: id, Key: taskKey("timeout", k)})
+		case runbook.TimerGlobal:
+			t.delTasks = append(t.delTasks, runbook.TaskRef{ExecutionID: id, Key: keyGlobal})
+		}
+
+	case runbook.EventApprovalRequested, runbook.EventEventAwaited, runbook.EventChildStarted:
+		w := ev.Wait
+		wait := &runbook.Wait{ExecutionID: id, StepID: k.step, Iteration: k.iter, Kind: w.Kind, TenantID: t.s.Context.TenantID,
+			EventType: w.EventType, CorrelationID: w.CorrelationID, Approvers: w.Approvers, Deadline: w.Deadline,
+			CreatedAt: ev.Time, Since: t.s.StartTime}
+		t.putWaits = append(t.putWaits, wait)
+		if !w.Deadline.IsZero() {
+			timer := runbook.TimerApproval
+			if w.Kind == runbook.WaitEvent {
+				timer = runbook.TimerEvent
+			}
+			t.putTimer(&runbook.Task{ExecutionID: id, Key: taskKey("timeout", k), Kind: runbook.TaskTimer, Timer: timer,
+				StepID: k.step, Iteration: k.iter, DueAt: w.Deadline})
+		}
+		if w.Kind == runbook.WaitEvent {
+			t.matches = append(t.matches, &runbook.InboxQuery{TenantID: wait.TenantID, Type: w.EventType, CorrelationID: w.CorrelationID, Since: t.s.StartTime})
+			t.matchFor = append(t.matchFor, k)
+		}
+
+	case runbook.EventExecutionCompleted, runbook.EventExecutionFailed, runbook.EventExecutionCancelled:
+		t.clearAll = true
+		if t.s.ParentID != "" {
+			payload := childPayload{ChildID: id, Status: t.s.Status, Output: t.s.Output, Error: t.s.Error}
+			t.putLocal(&runbook.Task{ExecutionID: t.s.ParentID, Key: taskKey("child", stepKey{t.s.ParentStepID, t.s.ParentIteration}),
+				Kind: runbook.TaskChild, StepID: t.s.ParentStepID, Iteration: t.s.ParentIteration, Payload: t.payload(payload)})
+		}
+	}
+}
+
+// endAttempt removes what an instance in its previous status had pending:
+// the run task of an attempt, a retry timer, a wait and its timer.
+func (t *txn) endAttempt(k stepKey, prev *StepState) {
+	id := t.s.ID
+	switch {
+	case prev.Status == runbook.StepRunning && prev.ChildID != "":
+		t.delWaits = append(t.delWaits, runbook.WaitRef{ExecutionID: id, StepID: k.step, Iteration: k.iter})
+		t.delTasks = append(t.delTasks, runbook.TaskRef{ExecutionID: id, Key: taskKey("child", k)})
+	case prev.Status == runbook.StepRunning && !t.inline(k):
+		t.delTasks = append(t.delTasks, runbook.TaskRef{ExecutionID: id, Key: taskKey("run", k)})
+		t.interrupts = append(t.interrupts, k)
+	case prev.Status == runbook.StepRetrying:
+		t.delTasks = append(t.delTasks, runbook.TaskRef{ExecutionID: id, Key: taskKey("retry", k)})
+	case prev.parked():
+		t.delWaits = append(t.delWaits, runbook.WaitRef{ExecutionID: id, StepID: k.step, Iteration: k.iter})
+		if prev.Wait != nil && !prev.Wait.Deadline.IsZero() {
+			t.delTasks = append(t.delTasks, runbook.TaskRef{ExecutionID: id, Key: taskKey("timeout", k)})
+		}
+	}
+}
+
+// inline reports whether the instance's executor runs inside transitions.
+func (t *txn) inline(k stepKey) bool {
+	def := t.p.stepDef(k)
+	if def == nil {
+		return true
+	}
+	_, ok := t.e.cfg.Executors[def.Type].(runbook.InlineExecutor)
+	return ok
+}
+
+// putLocal adds a task due now that this node runs right after the commit.
+func (t *txn) putLocal(task *runbook.Task) {
+	task.DueAt = t.now
+	task.Owner = t.e.node
+	task.LeaseExpiresAt = t.now.Add(t.e.cfg.LeaseDuration)
+	task.Deliveries = 1
+	t.putTasks = append(t.putTasks, task)
+	t.local = append(t.local, task)
+}
+
+// putTimer adds a task due later; one already due runs locally at once.
+func (t *txn) putTimer(task *runbook.Task) {
+	if !task.DueAt.After(t.now) {
+		due := task.DueAt
+		t.putLocal(task)
+		task.DueAt = due
+		return
+	}
+	t.putTasks = append(t.putTasks, task)
+}
+
+// transition returns the store transition of everything emitted.
+func (t *txn) transition() (*runbook.Transition, error) {
+	rec, err := executionRecord(t.s)
+	if err != nil {
+		return nil, err
+	}
+	tr := &runbook.Transition{
+		Execution:   rec,
+		ExpectedSeq: t.base,
+		Create:      t.create,
+		Events:      t.events,
+		PutTasks:    t.putTasks,
+		DeleteTasks: t.delTasks,
+		PutWaits:    t.putWaits,
+		DeleteWaits: t.delWaits,
+		ClearAll:    t.clearAll,
+		MatchInbox:  t.matches,
+	}
+	for k := range t.touched {
+		ss := t.s.instance(k)
+		if ss == nil {
+			continue
+		}
+		r, err := stepRecord(t.s.ID, ss)
+		if err != nil {
+			return nil, err
+		}
+		tr.Steps = append(tr.Steps, r)
+	}
+	return tr, nil
+}
+
+// empty reports whether the transition changes nothing.
+func (t *txn) empty() bool {
+	return len(t.events) == 0 && len(t.putTasks) == 0 && len(t.delTasks) == 0 && len(t.putWaits) == 0 &&
+		len(t.delWaits) == 0 && !t.create
+}
+
+// childPayload is the payload of a TaskChild: how a child execution ended.
+type childPayload struct {
+	ChildID string                  `json:"childId"`
+	Status  runbook.ExecutionStatus `json:"status"`
+	Output  any                     `json:"output,omitempty"`
+	Error   string                  `json:"error,omitempty"`
+}
+
+// cancelPayload is the payload of a TaskCancel.
+type cancelPayload struct {
+	Actor  string `json:"actor"`
+	Reason string `json:"reason"`
+}
+
+// payload encodes a task payload; a value that cannot be encoded aborts the
+// transition.
+func (t *txn) payload(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.fail(fmt.Errorf("encode task payload: %w", err))
+	}
+	return b
+}

@@ -1,0 +1,445 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/runbookhq/runbook"
+)
+
+// dispatch runs a task on this node in its own goroutine. held says the
+// caller already counted the task on the execution's actor.
+func (e *Engine) dispatch(task *runbook.Task, held bool) {
+	if !e.running.begin() {
+		// Closing: the task stays leased to this node until Close
+		// releases the leases for the next process.
+		if held {
+			e.actors.unhold(task.ExecutionID)
+		}
+		return
+	}
+	if !held {
+		e.actors.hold(task.ExecutionID)
+	}
+	key := task.ExecutionID + "\x00" + task.Key
+	e.localTasks.Store(key, task)
+	go func() {
+		defer e.running.end()
+		defer e.actors.unhold(task.ExecutionID)
+		defer e.localTasks.CompareAndDelete(key, task)
+		if task.Kind == runbook.TaskRun {
+			select {
+			case e.slots <- struct{}{}:
+				defer func() { <-e.slots }()
+			case <-e.ctx.Done():
+				return
+			}
+		}
+		if err := e.handle(task); err != nil && e.ctx.Err() == nil {
+			e.log.Error("task failed; it will be retried when its lease expires",
+				"execution", task.ExecutionID, "task", task.Key, "err", err)
+		}
+	}()
+}
+
+// runningHere reports whether this node is already running the task (a
+// claim of a task whose lease lapsed while it ran here).
+func (e *Engine) runningHere(task *runbook.Task) bool {
+	v, ok := e.localTasks.Load(task.ExecutionID + "\x00" + task.Key)
+	if !ok {
+		return false
+	}
+	have := v.(*runbook.Task)
+	return have.Kind == task.Kind && have.Attempt == task.Attempt
+}
+
+func (e *Engine) handle(task *runbook.Task) error {
+	switch task.Kind {
+	case runbook.TaskRun:
+		return e.runAttempt(task)
+	case runbook.TaskTimer:
+		return e.fireTimer(task)
+	case runbook.TaskChild:
+		return e.childEnded(task)
+	case runbook.TaskStart:
+		return e.startChildExecution(task)
+	case runbook.TaskCancel:
+		return e.cancelFromTask(task)
+	}
+	return fmt.Errorf("unknown task kind %q", task.Kind)
+}
+
+// runAttempt executes one attempt of a step outside any lock and records
+// its outcome.
+func (e *Engine) runAttempt(task *runbook.Task) error {
+	id, k := task.ExecutionID, stepKey{task.StepID, task.Iteration}
+	var (
+		req    *runbook.StepRequest
+		exec   runbook.Executor
+		def    *runbook.Step
+		ctx    context.Context
+		cancel context.CancelCauseFunc
+	)
+	_, err := e.transition(e.ctx, id, func(t *txn) error {
+		ss := t.s.instance(k)
+		if t.s.Status.Terminal() || ss == nil || ss.Status != runbook.StepRunning || ss.Attempt != task.Attempt {
+			t.forgetStale(task, ss)
+			return nil
+		}
+		def = t.p.stepDef(k)
+		var failed *runbook.Outcome
+		req, failed = t.request(k, def, task.Attempt)
+		exec = e.cfg.Executors[def.Type]
+		if failed == nil && exec == nil {
+			failed = runbook.Failed(false, "no executor for step type %q", def.Type)
+		}
+		if failed != nil {
+			req = nil
+			t.outcome(k, def, task.Attempt, failed, task.Deliveries)
+			t.advance()
+			return nil
+		}
+		ctx, cancel = context.WithCancelCause(e.ctx)
+		t.a.inflight[k] = cancel
+		return nil
+	})
+	if err != nil || req == nil {
+		return err
+	}
+	defer cancel(nil)
+	attemptCtx := ctx
+	if req.Timeout > 0 {
+		var stop context.CancelFunc
+		attemptCtx, stop = context.WithTimeout(ctx, req.Timeout)
+		defer stop()
+	}
+	out := safeExecute(attemptCtx, exec, req)
+	_, err = e.transition(e.ctx, id, func(t *txn) error {
+		if t.a.inflight[k] != nil {
+			delete(t.a.inflight, k)
+		}
+		if e.ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled) {
+			// Shutdown interrupted the attempt: hand the task back
+			// without recording anything.
+			return errShuttingDown
+		}
+		ss := t.s.instance(k)
+		if t.s.Status.Terminal() || ss == nil || ss.Status != runbook.StepRunning || ss.Attempt != task.Attempt {
+			return nil // cancelled or timed out meanwhile: already recorded
+		}
+		t.outcome(k, def, task.Attempt, out, task.Deliveries)
+		t.advance()
+		return nil
+	})
+	if runbook.ErrorCode(err) == runbook.EUNAVAILABLE && e.ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// safeExecute runs an executor, turning a panic into a failed attempt.
+func safeExecute(ctx context.Context, exec runbook.Executor, req *runbook.StepRequest) (out *runbook.Outcome) {
+	defer func() {
+		if r := recover(); r != nil {
+			out = runbook.Failed(false, "executor panicked: %v", r)
+		}
+	}()
+	return exec.Execute(ctx, req)
+}
+
+// forgetStale deletes a task that no longer matches its execution, unless
+// a newer task of the same key may live in its row.
+func (t *txn) forgetStale(task *runbook.Task, ss *StepState) {
+	if t.s.Status.Terminal() || ss == nil || ss.Status.Done() {
+		t.delTasks = append(t.delTasks, runbook.TaskRef{ExecutionID: task.ExecutionID, Key: task.Key})
+	}
+}
+
+// fireTimer handles a due timer: a retry, a wait deadline or the global
+// timeout.
+func (e *Engine) fireTimer(task *runbook.Task) error {
+	k := stepKey{task.StepID, task.Iteration}
+	_, err := e.transition(e.ctx, task.ExecutionID, func(t *txn) error {
+		if t.s.Status.Terminal() {
+			t.forgetStale(task, nil)
+			return nil
+		}
+		if task.Timer == runbook.TimerGlobal {
+			t.emit(runbook.Event{Type: runbook.EventTimerFired, Timer: runbook.TimerGlobal})
+			limit := "the global timeout"
+			if rb := t.p.rb; rb.GlobalTimeoutMs > 0 {
+				limit = fmt.Sprintf("the global timeout of %dms", rb.GlobalTimeoutMs)
+			}
+			msg := "execution exceeded " + limit
+			t.stopAll(msg)
+			t.emit(runbook.Event{Type: runbook.EventExecutionFailed, Error: &runbook.StepError{Message: msg, Code: runbook.ETIMEOUT}})
+			return nil
+		}
+		ss := t.s.instance(k)
+		switch task.Timer {
+		case runbook.TimerRetry:
+			if ss == nil || ss.Status != runbook.StepRetrying || ss.Attempt != task.Attempt {
+				t.forgetStale(task, ss)
+				return nil
+			}
+			t.emit(runbook.Event{Type: runbook.EventTimerFired, StepID: k.step, Iteration: k.iter, Timer: runbook.TimerRetry, Attempt: ss.Attempt})
+			t.advance()
+		case runbook.TimerApproval, runbook.TimerEvent:
+			if ss == nil || !ss.parked() || ss.Wait == nil || !ss.Wait.Deadline.Equal(task.DueAt) {
+				t.forgetStale(task, ss)
+				return nil
+			}
+			def := t.p.stepDef(k)
+			handler, ok := e.cfg.Executors[def.Type].(runbook.SignalHandler)
+			if !ok {
+				return fmt.Errorf("step type %q cannot handle a timeout", def.Type)
+			}
+			req, failed := t.request(k, def, ss.Attempt)
+			t.emit(runbook.Event{Type: runbook.EventTimerFired, StepID: k.step, Iteration: k.iter, Timer: task.Timer, Attempt: ss.Attempt})
+			out := failed
+			if out == nil {
+				out = handler.HandleTimeout(req, waitState(ss))
+			}
+			t.outcome(k, def, ss.Attempt, out, 0)
+			t.advance()
+		default:
+			return fmt.Errorf("unknown timer %q", task.Timer)
+		}
+		return nil
+	})
+	return err
+}
+
+// waitState is what a parked instance has received so far.
+func waitState(ss *StepState) *runbook.WaitState {
+	ws := &runbook.WaitState{Approvals: append([]runbook.Approval(nil), ss.Approvals...)}
+	if ss.Wait != nil {
+		ws.Info = *ss.Wait
+	}
+	if ss.WaitSince != nil {
+		ws.Since = *ss.WaitSince
+	}
+	return ws
+}
+
+// stopAll cancels every started, unfinished instance of the execution.
+func (t *txn) stopAll(reason string) {
+	for _, def := range t.p.order {
+		ss := t.s.Steps[def.ID]
+		if ss == nil || ss.Status.Done() {
+			continue
+		}
+		if ss.Loop != nil {
+			for _, it := range ss.Loop.Iterations {
+				if !it.Status.Done() && it.Status != runbook.StepPending {
+					t.emit(runbook.Event{Type: runbook.EventStepCancelled, StepID: def.ID, Iteration: it.Iteration, Reason: reason})
+				}
+			}
+		}
+		if ss.Status != runbook.StepPending {
+			t.emit(runbook.Event{Type: runbook.EventStepCancelled, StepID: def.ID, Reason: reason})
+		}
+	}
+}
+
+// childEnded delivers a child execution's end to the waiting parent step.
+func (e *Engine) childEnded(task *runbook.Task) error {
+	var p childPayload
+	if err := json.Unmarshal(task.Payload, &p); err != nil {
+		return fmt.Errorf("decode child task: %w", err)
+	}
+	k := stepKey{task.StepID, task.Iteration}
+	_, err := e.transition(e.ctx, task.ExecutionID, func(t *txn) error {
+		ss := t.s.instance(k)
+		if t.s.Status.Terminal() || ss == nil || ss.Status != runbook.StepRunning || ss.ChildID != p.ChildID {
+			t.delTasks = append(t.delTasks, runbook.TaskRef{ExecutionID: task.ExecutionID, Key: task.Key})
+			return nil
+		}
+		t.finishChild(k, ss, p)
+		return nil
+	})
+	return err
+}
+
+// finishChild records a child's end on the parent step and ends the step.
+func (t *txn) finishChild(k stepKey, ss *StepState, p childPayload) {
+	ev := runbook.Event{Type: runbook.EventChildFinished, StepID: k.step, Iteration: k.iter, Attempt: ss.Attempt,
+		ChildID: p.ChildID, ChildStatus: p.Status, Output: p.Output}
+	if p.Error != "" {
+		ev.Error = &runbook.StepError{Message: p.Error}
+	}
+	t.emit(ev)
+	def := t.p.stepDef(k)
+	handler, ok := t.e.cfg.Executors[def.Type].(runbook.SignalHandler)
+	var out *runbook.Outcome
+	if !ok {
+		out = runbook.Failed(false, "step type %q cannot receive a child's result", def.Type)
+	} else {
+		req, failed := t.request(k, def, ss.Attempt)
+		out = failed
+		if out == nil {
+			sig := &runbook.Signal{Kind: runbook.WaitChild, ChildID: p.ChildID, ChildStatus: p.Status, ChildOutput: p.Output, ChildError: p.Error}
+			var err error
+			out, err = handler.HandleSignal(req, waitState(ss), sig)
+			if err != nil {
+				out = runbook.Failed(false, "%s", err.Error())
+			}
+		}
+	}
+	if out == nil {
+		out = runbook.Failed(false, "child execution %s ended %s", p.ChildID, p.Status)
+	}
+	t.outcome(k, def, ss.Attempt, out, 0)
+	t.advance()
+}
+
+// startChildExecution creates the execution a sub-runbook step asked for.
+func (e *Engine) startChildExecution(task *runbook.Task) error {
+	var cs childStart
+	if err := json.Unmarshal(task.Payload, &cs); err != nil {
+		return fmt.Errorf("decode start task: %w", err)
+	}
+	startTask := runbook.TaskRef{ExecutionID: cs.ChildID, Key: keyStart}
+	_, err := e.createExecution(e.ctx, createSpec{
+		id:         cs.ChildID,
+		runbookID:  cs.RunbookID,
+		version:    cs.RunbookVersion,
+		input:      cs.Input,
+		context:    cs.Context,
+		actor:      cs.Context.InitiatedBy,
+		parentID:   cs.ParentID,
+		parentStep: cs.ParentStepID,
+		parentIter: cs.ParentIter,
+		depth:      cs.Depth,
+		maxDepth:   cs.MaxDepth,
+		deletes:    []runbook.TaskRef{startTask},
+	})
+	switch {
+	case err == nil:
+		return nil
+	case runbook.ErrorCode(err) == runbook.ECONFLICT:
+		// Created by an earlier delivery of this task.
+		_, err = e.transition(e.ctx, cs.ChildID, func(t *txn) error {
+			t.delTasks = append(t.delTasks, startTask)
+			return nil
+		})
+		return err
+	case isRefusal(err):
+		// The child cannot start (unknown runbook, invalid input): the
+		// parent step fails with the reason.
+		k := stepKey{cs.ParentStepID, cs.ParentIter}
+		_, perr := e.transition(e.ctx, cs.ParentID, func(t *txn) error {
+			t.delTasks = append(t.delTasks, startTask)
+			ss := t.s.instance(k)
+			if t.s.Status.Terminal() || ss == nil || ss.Status != runbook.StepRunning || ss.ChildID != cs.ChildID {
+				return nil
+			}
+			t.finishChild(k, ss, childPayload{ChildID: cs.ChildID, Status: runbook.ExecutionFailed,
+				Error: "could not start: " + runbook.ErrorMessage(err)})
+			return nil
+		})
+		return perr
+	}
+	return err
+}
+
+// cancelFromTask cancels an execution because its parent was cancelled.
+func (e *Engine) cancelFromTask(task *runbook.Task) error {
+	var p cancelPayload
+	if err := json.Unmarshal(task.Payload, &p); err != nil {
+		return fmt.Errorf("decode cancel task: %w", err)
+	}
+	_, err := e.transition(e.ctx, task.ExecutionID, func(t *txn) error {
+		t.delTasks = append(t.delTasks, runbook.TaskRef{ExecutionID: task.ExecutionID, Key: task.Key})
+		if !t.s.Status.Terminal() {
+			t.cancelExecution(p.Actor, p.Reason)
+		}
+		return nil
+	})
+	if runbook.ErrorCode(err) == runbook.ENOTFOUND {
+		return nil
+	}
+	return err
+}
+
+// pollLoop claims due tasks (timers, and work other processes left behind)
+// whenever the earliest one is due, when nudged, and at least every
+// PollInterval.
+func (e *Engine) pollLoop() {
+	for {
+		select {
+		case <-e.closed:
+			return
+		default:
+		}
+		claimed, err := e.claimDue()
+		if err != nil && e.ctx.Err() == nil {
+			e.log.Error("claim due tasks", "err", err)
+		}
+		if claimed == claimBatch {
+			continue
+		}
+		wait := e.cfg.PollInterval
+		if next, ok, err := e.store.NextDue(e.ctx); err == nil && ok {
+			if d := next.Sub(e.now()); d < wait {
+				wait = d
+			}
+		}
+		if wait <= 0 {
+			if claimed > 0 {
+				continue
+			}
+			// Due, but not claimable by us: our own tasks whose lease
+			// renewal is late. Do not spin.
+			wait = e.cfg.PollInterval
+		}
+		timer := e.clock.NewTimer(wait)
+		select {
+		case <-timer.C():
+		case <-e.wake:
+		case <-e.closed:
+			timer.Stop()
+			return
+		}
+		timer.Stop()
+	}
+}
+
+const claimBatch = 256
+
+func (e *Engine) claimDue() (int, error) {
+	now := e.now()
+	tasks, err := e.store.ClaimTasks(e.ctx, e.node, now, now.Add(e.cfg.LeaseDuration), claimBatch)
+	if err != nil {
+		return 0, err
+	}
+	for _, task := range tasks {
+		if e.runningHere(task) {
+			continue
+		}
+		e.dispatch(task, false)
+	}
+	return len(tasks), nil
+}
+
+// renewLoop extends this node's leases so that long attempts keep them.
+func (e *Engine) renewLoop() {
+	every := e.cfg.LeaseDuration / 3
+	for {
+		timer := e.clock.NewTimer(every)
+		select {
+		case <-timer.C():
+		case <-e.closed:
+			timer.Stop()
+			return
+		}
+		ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
+		if err := e.store.ExtendLeases(ctx, e.node, e.now().Add(e.cfg.LeaseDuration)); err != nil && e.ctx.Err() == nil {
+			e.log.Error("extend leases", "err", err)
+		}
+		cancel()
+	}
+}

@@ -1,0 +1,95 @@
+package callservice
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/runbookhq/runbook"
+)
+
+// Headers the executor sets on every request.
+const (
+	HeaderIdempotencyKey = "Idempotency-Key"
+	HeaderTenantID       = "X-Tenant-Id"
+	HeaderInitiatedBy    = "X-Initiated-By"
+	HeaderExecutionID    = "X-Execution-Id"
+	HeaderStepID         = "X-Runbook-Step-Id"
+	HeaderAttempt        = "X-Runbook-Attempt"
+)
+
+// defaultAccept is sent unless the step's headers set Accept.
+const defaultAccept = "application/json, */*;q=0.5"
+
+// call is one attempt in flight: what the outcome's messages and logs name.
+type call struct {
+	req    *runbook.StepRequest
+	cfg    *runbook.CallServiceConfig
+	method string
+	// url is the target with any password redacted, for messages and logs.
+	url string
+}
+
+// newRequest builds the HTTP request of an attempt.
+func (e *Executor) newRequest(ctx context.Context, c *call, target *url.URL) (*http.Request, error) {
+	body, contentType, err := requestBody(c.cfg.Body)
+	if err != nil {
+		return nil, err
+	}
+	r, err := http.NewRequestWithContext(ctx, c.method, target.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	// Accept, User-Agent and Content-Type are defaults the step may override;
+	// the identity headers below are not, so that a definition cannot speak
+	// for another tenant or reuse another step's idempotency key.
+	r.Header.Set("Accept", defaultAccept)
+	r.Header.Set("User-Agent", e.userAgent)
+	if contentType != "" {
+		r.Header.Set("Content-Type", contentType)
+	}
+	for k, v := range c.cfg.Headers {
+		r.Header.Set(k, v)
+	}
+	key := c.cfg.IdempotencyKey
+	if key == "" {
+		key = c.req.IdempotencyKey
+	}
+	setIfNotEmpty(r.Header, HeaderIdempotencyKey, key)
+	setIfNotEmpty(r.Header, HeaderTenantID, c.req.Context.TenantID)
+	setIfNotEmpty(r.Header, HeaderInitiatedBy, c.req.Context.InitiatedBy)
+	setIfNotEmpty(r.Header, HeaderExecutionID, c.req.ExecutionID)
+	setIfNotEmpty(r.Header, HeaderStepID, c.req.StepID)
+	r.Header.Set(HeaderAttempt, strconv.Itoa(c.req.Attempt))
+	return r, nil
+}
+
+// setIfNotEmpty sets a header, or removes it when the value is empty.
+func setIfNotEmpty(h http.Header, key, value string) {
+	if value == "" {
+		h.Del(key)
+		return
+	}
+	h.Set(key, value)
+}
+
+// requestBody encodes the config's body: none for nil, a string as it is,
+// anything else as JSON. It returns the body's default Content-Type.
+func requestBody(v any) (io.Reader, string, error) {
+	switch b := v.(type) {
+	case nil:
+		return nil, "", nil
+	case string:
+		return bytes.NewReader([]byte(b)), "text/plain; charset=utf-8", nil
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, "", fmt.Errorf("encode body: %w", err)
+	}
+	return bytes.NewReader(data), "application/json", nil
+}

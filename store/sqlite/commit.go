@@ -1,0 +1,221 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/runbookhq/runbook"
+	"github.com/runbookhq/runbook/store/internal/contract"
+)
+
+// Commit applies transitions in order in one database transaction. A
+// transition that is refused (stale, conflicting, invalid) writes nothing
+// and the others go on; a database failure rolls the whole batch back.
+func (s *Store) Commit(ctx context.Context, txs []*runbook.Transition) ([]runbook.CommitResult, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	results := make([]runbook.CommitResult, len(txs))
+	if len(txs) == 0 {
+		return results, nil
+	}
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		c := &committer{st: s.stmts, tx: newTxStmts(tx)}
+		for i, t := range txs {
+			res, err := c.apply(ctx, t)
+			if err != nil {
+				return fmt.Errorf("transition %d of execution %s: %w", i, t.Execution.ID, err)
+			}
+			results[i] = res
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return results, nil
+}
+
+// committer applies transitions inside one write transaction.
+type committer struct {
+	st *statements
+	tx *txStmts
+}
+
+func (c *committer) exec(ctx context.Context, s *sql.Stmt, args ...any) (sql.Result, error) {
+	return c.tx.get(ctx, s).ExecContext(ctx, args...)
+}
+
+// apply applies one transition. A refusal is returned in the result; the
+// error is for database failures only.
+func (c *committer) apply(ctx context.Context, t *runbook.Transition) (runbook.CommitResult, error) {
+	if err := contract.CheckTransition(t); err != nil {
+		return runbook.CommitResult{Err: err}, nil
+	}
+	events, err := encodeEvents(t)
+	if err != nil {
+		return runbook.CommitResult{Err: err}, nil
+	}
+	e := t.Execution
+	var refusal error
+	if t.Create {
+		refusal, err = c.insertExecution(ctx, e)
+	} else {
+		refusal, err = c.updateExecution(ctx, e, t.ExpectedSeq)
+	}
+	if err != nil || refusal != nil {
+		return runbook.CommitResult{Err: refusal}, err
+	}
+
+	if t.ClearAll {
+		if _, err := c.exec(ctx, c.st.deleteTasksOf, e.ID); err != nil {
+			return runbook.CommitResult{}, fmt.Errorf("clear tasks: %w", err)
+		}
+		if _, err := c.exec(ctx, c.st.deleteWaitsOf, e.ID); err != nil {
+			return runbook.CommitResult{}, fmt.Errorf("clear waits: %w", err)
+		}
+	}
+	for _, ref := range t.DeleteTasks {
+		if _, err := c.exec(ctx, c.st.deleteTask, ref.ExecutionID, ref.Key); err != nil {
+			return runbook.CommitResult{}, fmt.Errorf("delete task %s/%s: %w", ref.ExecutionID, ref.Key, err)
+		}
+	}
+	for _, ref := range t.DeleteWaits {
+		if _, err := c.exec(ctx, c.st.deleteWait, ref.ExecutionID, ref.StepID, ref.Iteration); err != nil {
+			return runbook.CommitResult{}, fmt.Errorf("delete wait %s/%s/%d: %w", ref.ExecutionID, ref.StepID, ref.Iteration, err)
+		}
+	}
+	for i := range t.Events {
+		ev := &t.Events[i]
+		if _, err := c.exec(ctx, c.st.insertEvent, e.ID, ev.Seq, string(ev.Type), ev.StepID, micros(ev.Time), events[i]); err != nil {
+			return runbook.CommitResult{}, fmt.Errorf("append event %d: %w", ev.Seq, err)
+		}
+	}
+	for _, st := range t.Steps {
+		if _, err := c.exec(ctx, c.st.upsertStep, e.ID, st.StepID, st.Iteration, string(st.Status), blob(st.Data)); err != nil {
+			return runbook.CommitResult{}, fmt.Errorf("put step %s/%d: %w", st.StepID, st.Iteration, err)
+		}
+	}
+	for _, tk := range t.PutTasks {
+		if _, err := c.exec(ctx, c.st.upsertTask, tk.ExecutionID, tk.Key, string(tk.Kind), tk.StepID, tk.Iteration, tk.Attempt,
+			string(tk.Timer), micros(tk.DueAt), tk.Owner, micros(tk.LeaseExpiresAt), tk.Deliveries, blob(tk.Payload)); err != nil {
+			return runbook.CommitResult{}, fmt.Errorf("put task %s/%s: %w", tk.ExecutionID, tk.Key, err)
+		}
+	}
+	for _, w := range t.PutWaits {
+		if _, err := c.exec(ctx, c.st.upsertWait, w.ExecutionID, w.StepID, w.Iteration, string(w.Kind), w.TenantID, w.EventType,
+			w.CorrelationID, approversJSON(w.Approvers), micros(w.Deadline), micros(w.CreatedAt), micros(w.Since)); err != nil {
+			return runbook.CommitResult{}, fmt.Errorf("put wait %s/%s/%d: %w", w.ExecutionID, w.StepID, w.Iteration, err)
+		}
+	}
+	var res runbook.CommitResult
+	if len(t.MatchInbox) > 0 {
+		res.Inbox = make([][]*runbook.InboxEvent, len(t.MatchInbox))
+		for i, q := range t.MatchInbox {
+			if res.Inbox[i], err = c.matchInbox(ctx, q); err != nil {
+				return runbook.CommitResult{}, err
+			}
+		}
+	}
+	return res, nil
+}
+
+// encodeEvents encodes the transition's events as stored; an event that
+// cannot be encoded refuses the transition.
+func encodeEvents(t *runbook.Transition) ([][]byte, error) {
+	out := make([][]byte, len(t.Events))
+	for i := range t.Events {
+		b, err := json.Marshal(&t.Events[i])
+		if err != nil {
+			return nil, &runbook.Error{
+				Code:    runbook.EINVALID,
+				Message: fmt.Sprintf("execution %q: event %d cannot be stored as JSON", t.Execution.ID, t.Events[i].Seq),
+				Err:     err,
+			}
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+// insertExecution inserts a new execution row, or returns why it cannot:
+// the id or the idempotency key is taken. ON CONFLICT DO NOTHING keeps the
+// transaction usable for the other transitions (PostgreSQL would abort it
+// on a failed statement).
+func (c *committer) insertExecution(ctx context.Context, e *runbook.ExecutionRecord) (refusal, err error) {
+	res, err := c.exec(ctx, c.st.insertExecution, e.ID, e.RunbookID, e.RunbookVersion, e.TenantID, e.IdempotencyKey,
+		e.ParentID, string(e.Status), e.Seq, micros(e.CreatedAt), micros(e.UpdatedAt), blob(e.Data))
+	if err != nil {
+		return nil, fmt.Errorf("insert execution: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return nil, err
+	}
+	var seq int64
+	var tenant, key string
+	err = c.tx.get(ctx, c.st.executionState).QueryRowContext(ctx, e.ID).Scan(&seq, &tenant, &key)
+	switch {
+	case err == nil:
+		return contract.ErrExecutionExists(e.ID), nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("read execution: %w", err)
+	}
+	var other string
+	if err := c.tx.get(ctx, c.st.executionByKey).QueryRowContext(ctx, e.TenantID, e.IdempotencyKey).Scan(&other); err != nil {
+		return nil, fmt.Errorf("insert execution: no row inserted and no conflict found: %w", err)
+	}
+	return contract.ErrKeyTaken(e.TenantID, e.IdempotencyKey, other), nil
+}
+
+// updateExecution replaces the execution row if its seq is expectedSeq,
+// or returns why it does not: the row is absent, changed since, or would
+// change tenant or idempotency key.
+func (c *committer) updateExecution(ctx context.Context, e *runbook.ExecutionRecord, expectedSeq int64) (refusal, err error) {
+	res, err := c.exec(ctx, c.st.updateExecution, e.RunbookID, e.RunbookVersion, e.ParentID, string(e.Status), e.Seq,
+		micros(e.CreatedAt), micros(e.UpdatedAt), blob(e.Data), e.ID, expectedSeq, e.TenantID, e.IdempotencyKey)
+	if err != nil {
+		return nil, fmt.Errorf("update execution: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return nil, err
+	}
+	var seq int64
+	var tenant, key string
+	err = c.tx.get(ctx, c.st.executionState).QueryRowContext(ctx, e.ID).Scan(&seq, &tenant, &key)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return contract.ErrExecutionNotFound(e.ID), nil
+	case err != nil:
+		return nil, fmt.Errorf("read execution: %w", err)
+	case seq != expectedSeq:
+		return contract.ErrStale(e.ID, expectedSeq, seq), nil
+	default:
+		return contract.ErrIdentityChanged(e.ID), nil
+	}
+}
+
+func (c *committer) matchInbox(ctx context.Context, q *runbook.InboxQuery) ([]*runbook.InboxEvent, error) {
+	rows, err := c.tx.get(ctx, c.st.matchInbox).QueryContext(ctx, q.TenantID, q.Type, q.CorrelationID, micros(q.Since))
+	if err != nil {
+		return nil, fmt.Errorf("match inbox: %w", err)
+	}
+	defer rows.Close()
+	var out []*runbook.InboxEvent
+	for rows.Next() {
+		ev, err := scanInboxEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("match inbox: %w", err)
+		}
+		out = append(out, ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("match inbox: %w", err)
+	}
+	return out, nil
+}

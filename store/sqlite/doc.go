@@ -1,0 +1,26 @@
+// Package sqlite is the embedded runbook.Store: one SQLite database file,
+// written through modernc.org/sqlite (pure Go, no cgo).
+//
+// # Durability and exclusivity
+//
+// The database runs in WAL mode with synchronous=FULL, so a Commit that
+// returned survives a crash or a power loss. All writes go through one
+// connection and start with BEGIN IMMEDIATE, so they never deadlock on lock
+// upgrades; reads use a separate pool of query-only connections and see the
+// last committed state without blocking the writer.
+//
+// Only one process may use a database file: Open takes an exclusive lock
+// on "<path>.lock" and fails with EUNAVAILABLE while another process (or
+// another Store in this process) holds it. Because nobody else can hold a
+// lease, the engine releases every lease at start and recovers crashed work
+// at once instead of waiting for leases to expire.
+//
+// # Schema
+//
+// The schema is created and upgraded by numbered migrations embedded in
+// the binary (migrations/NNNN_name.up.sql), each applied in a transaction
+// and recorded in the schema_migrations table. A database written by a
+// newer binary is refused with EUNSUPPORTED. Times are stored as INTEGER
+// microseconds since the Unix epoch and returned in UTC; history events are
+// stored whole as JSON next to the columns they are looked up by.
+package sqlite

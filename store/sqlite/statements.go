@@ -1,0 +1,161 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// The statements of the hot paths (Commit, ClaimTasks), prepared once on
+// the write connection. Every statement is plain SQL with ON CONFLICT
+// upserts, as PostgreSQL writes them.
+const (
+	sqlInsertExecution = `INSERT INTO executions (` + executionColumns + `)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT DO NOTHING`
+
+	// The tenant and idempotency key are in the WHERE clause, not the SET:
+	// they are fixed at creation, and a mismatch refuses the update
+	// without costing a read on the happy path.
+	sqlUpdateExecution = `UPDATE executions SET
+    runbook_id = ?, runbook_version = ?, parent_id = ?, status = ?, seq = ?, created_at = ?, updated_at = ?, data = ?
+WHERE id = ? AND seq = ? AND tenant_id = ? AND idempotency_key = ?`
+
+	sqlSelectExecutionState = `SELECT seq, tenant_id, idempotency_key FROM executions WHERE id = ?`
+
+	sqlSelectExecutionByKey = `SELECT id FROM executions WHERE tenant_id = ? AND idempotency_key = ? AND idempotency_key <> ''`
+
+	sqlInsertEvent = `INSERT INTO history (execution_id, seq, type, step_id, event_time, event) VALUES (?, ?, ?, ?, ?, ?)`
+
+	sqlUpsertStep = `INSERT INTO steps (` + stepColumns + `) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (execution_id, step_id, iteration) DO UPDATE SET status = excluded.status, data = excluded.data`
+
+	sqlUpsertTask = `INSERT INTO tasks (` + taskColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (execution_id, task_key) DO UPDATE SET
+    kind = excluded.kind, step_id = excluded.step_id, iteration = excluded.iteration, attempt = excluded.attempt,
+    timer = excluded.timer, due_at = excluded.due_at, owner = excluded.owner,
+    lease_expires_at = excluded.lease_expires_at, deliveries = excluded.deliveries, payload = excluded.payload`
+
+	sqlDeleteTask = `DELETE FROM tasks WHERE execution_id = ? AND task_key = ?`
+
+	sqlDeleteTasksOf = `DELETE FROM tasks WHERE execution_id = ?`
+
+	sqlUpsertWait = `INSERT INTO waits (` + waitColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (execution_id, step_id, iteration) DO UPDATE SET
+    kind = excluded.kind, tenant_id = excluded.tenant_id, event_type = excluded.event_type,
+    correlation_id = excluded.correlation_id, approvers = excluded.approvers, deadline = excluded.deadline,
+    created_at = excluded.created_at, since = excluded.since`
+
+	sqlDeleteWait = `DELETE FROM waits WHERE execution_id = ? AND step_id = ? AND iteration = ?`
+
+	sqlDeleteWaitsOf = `DELETE FROM waits WHERE execution_id = ?`
+
+	sqlMatchInbox = `SELECT ` + inboxColumns + ` FROM inbox
+WHERE tenant_id = ? AND type = ? AND correlation_id = ? AND received_at >= ?
+ORDER BY received_at, id`
+
+	// A claimable task is due and unowned or under an expired lease. The
+	// subquery walks tasks_by_due from the earliest due time and stops after
+	// limit claimable rows; it skips only tasks under a live lease.
+	sqlClaimTasks = `UPDATE tasks SET owner = ?, lease_expires_at = ?, deliveries = deliveries + 1
+WHERE (execution_id, task_key) IN (
+    SELECT execution_id, task_key FROM tasks
+    WHERE due_at <= ? AND (owner = '' OR lease_expires_at <= ?)
+    ORDER BY due_at, execution_id, task_key
+    LIMIT ?)
+RETURNING ` + taskColumns
+)
+
+// statements are the prepared statements of a Store.
+type statements struct {
+	insertExecution *sql.Stmt
+	updateExecution *sql.Stmt
+	executionState  *sql.Stmt
+	executionByKey  *sql.Stmt
+	insertEvent     *sql.Stmt
+	upsertStep      *sql.Stmt
+	upsertTask      *sql.Stmt
+	deleteTask      *sql.Stmt
+	deleteTasksOf   *sql.Stmt
+	upsertWait      *sql.Stmt
+	deleteWait      *sql.Stmt
+	deleteWaitsOf   *sql.Stmt
+	matchInbox      *sql.Stmt
+	claimTasks      *sql.Stmt
+}
+
+// prepare prepares every statement on db.
+func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
+	st := &statements{}
+	for _, p := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&st.insertExecution, sqlInsertExecution},
+		{&st.updateExecution, sqlUpdateExecution},
+		{&st.executionState, sqlSelectExecutionState},
+		{&st.executionByKey, sqlSelectExecutionByKey},
+		{&st.insertEvent, sqlInsertEvent},
+		{&st.upsertStep, sqlUpsertStep},
+		{&st.upsertTask, sqlUpsertTask},
+		{&st.deleteTask, sqlDeleteTask},
+		{&st.deleteTasksOf, sqlDeleteTasksOf},
+		{&st.upsertWait, sqlUpsertWait},
+		{&st.deleteWait, sqlDeleteWait},
+		{&st.deleteWaitsOf, sqlDeleteWaitsOf},
+		{&st.matchInbox, sqlMatchInbox},
+		{&st.claimTasks, sqlClaimTasks},
+	} {
+		s, err := db.PrepareContext(ctx, p.query)
+		if err != nil {
+			st.close()
+			return nil, fmt.Errorf("prepare %q: %w", firstLine(p.query), err)
+		}
+		*p.dst = s
+	}
+	return st, nil
+}
+
+func (st *statements) close() error {
+	var errs []error
+	for _, s := range []*sql.Stmt{
+		st.insertExecution, st.updateExecution, st.executionState, st.executionByKey, st.insertEvent,
+		st.upsertStep, st.upsertTask, st.deleteTask, st.deleteTasksOf, st.upsertWait, st.deleteWait,
+		st.deleteWaitsOf, st.matchInbox, st.claimTasks,
+	} {
+		if s != nil {
+			errs = append(errs, s.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func firstLine(s string) string {
+	for i, r := range s {
+		if r == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// txStmts hands out the prepared statements bound to one transaction,
+// binding each one once.
+type txStmts struct {
+	tx    *sql.Tx
+	bound map[*sql.Stmt]*sql.Stmt
+}
+
+func newTxStmts(tx *sql.Tx) *txStmts {
+	return &txStmts{tx: tx, bound: make(map[*sql.Stmt]*sql.Stmt)}
+}
+
+func (t *txStmts) get(ctx context.Context, s *sql.Stmt) *sql.Stmt {
+	b := t.bound[s]
+	if b == nil {
+		b = t.tx.StmtContext(ctx, s)
+		t.bound[s] = b
+	}
+	return b
+}
