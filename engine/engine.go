@@ -75,9 +75,9 @@ type Engine struct {
 	loops   sync.WaitGroup // committer, poller, lease renewer
 	// localTasks maps "execution\x00key" to the task running here.
 	localTasks sync.Map
-	started atomic.Bool
-	closed  chan struct{}
-	once    sync.Once
+	started    atomic.Bool
+	closed     chan struct{}
+	once       sync.Once
 }
 
 // New returns an engine; Start must be called before it runs anything.

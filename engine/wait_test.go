@@ -28,7 +28,6 @@ steps:
 `
 }
 
-
 func decide(h *harness, id, step, who string, d runbook.Decision) (*runbook.StepResult, error) {
 	return h.e.Decide(context.Background(), id, step, engine.DecisionRequest{ApproverID: who, Decision: d, Comments: "checked by " + who})
 }
