@@ -163,6 +163,8 @@ type CallServiceConfig struct {
 	URL              string            `json:"url"`
 	Method           string            `json:"method"`
 	Headers          map[string]string `json:"headers,omitempty"`
+	// Query parameters are added to the URL, encoded.
+	Query            map[string]string `json:"query,omitempty"`
 	Body             any               `json:"body,omitempty"`
 	IdempotencyKey   string            `json:"idempotencyKey,omitempty"`
 	TimeoutMs        int64             `json:"timeoutMs,omitempty"`

@@ -160,6 +160,13 @@ func parseConfig(m map[string]any) (*runbook.CallServiceConfig, *url.URL, *runbo
 	if u.Host == "" {
 		return nil, nil, invalid("invalid url %q: no host", u.Redacted())
 	}
+	if len(cfg.Query) > 0 {
+		q := u.Query()
+		for k, v := range cfg.Query {
+			q.Set(k, v)
+		}
+		u.RawQuery = q.Encode()
+	}
 	return &cfg, u, nil
 }
 
@@ -167,7 +174,13 @@ func parseConfig(m map[string]any) (*runbook.CallServiceConfig, *url.URL, *runbo
 // strings when rendering made them numbers or booleans (a header set to
 // "{input.count}"), so that they decode. m itself is not changed.
 func stringifyHeaders(m map[string]any) map[string]any {
-	h, ok := m["headers"].(map[string]any)
+	return stringifyValues(stringifyValues(m, "headers"), "query")
+}
+
+// stringifyValues returns m with the values of the map under key turned
+// into strings when they are numbers or booleans.
+func stringifyValues(m map[string]any, key string) map[string]any {
+	h, ok := m[key].(map[string]any)
 	if !ok {
 		return m
 	}
@@ -189,6 +202,6 @@ func stringifyHeaders(m map[string]any) map[string]any {
 	for k, v := range m {
 		out[k] = v
 	}
-	out["headers"] = fixed
+	out[key] = fixed
 	return out
 }
