@@ -253,3 +253,27 @@ steps:
 	}
 	h.checkFold(id)
 }
+
+func TestConditionalWithoutABranchForItsOutcomeIsFlaggedSkipped(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.put(`
+id: onebranch
+version: "1"
+steps:
+  - id: check
+    type: conditional
+    config: {condition: {field: input.severity, operator: eq, value: high}, trueBranch: page}
+  - {id: page, type: call-service, config: {url: "STUB/ok", method: POST}}
+  - {id: log, type: call-service, dependsOn: [check], config: {url: "STUB/ok", method: POST}}
+`)
+	id := h.start("onebranch", map[string]any{"severity": "low"})
+	x := h.waitStatus(id, runbook.ExecutionCompleted)
+	r := x.StepResults["check"]
+	if r.Status != runbook.StepCompleted || !r.Skipped || r.SkipReason != "no branch for outcome false" {
+		t.Fatalf("check = %+v", r)
+	}
+	if x.StepResults["page"].Status != runbook.StepSkipped || x.StepResults["log"].Status != runbook.StepCompleted {
+		t.Fatalf("page %s, log %s", x.StepResults["page"].Status, x.StepResults["log"].Status)
+	}
+}

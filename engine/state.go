@@ -76,8 +76,6 @@ type LoopState struct {
 	Concurrency   int          `json:"concurrency"`
 	MaxIterations int          `json:"maxIterations"`
 	Iterations    []*StepState `json:"-"`
-	// Stopped is set when a while loop's condition no longer holds.
-	Stopped bool `json:"stopped,omitempty"`
 }
 
 // stepKey names a step or a loop iteration.
@@ -98,37 +96,9 @@ func (s *State) instance(k stepKey) *StepState {
 	return st.Loop.Iterations[k.iter-1]
 }
 
-// inFlight reports whether an attempt of the step (or iteration) is being
-// executed or the step is still running its iterations or child.
-func (ss *StepState) inFlight() bool {
-	return ss.Status == runbook.StepRunning
-}
-
 // parked reports whether the step waits for a person or an event.
 func (ss *StepState) parked() bool {
 	return ss.Status == runbook.StepAwaitingApproval || ss.Status == runbook.StepAwaitingEvent
-}
-
-// activeIterations counts the iterations of a loop that are not done.
-func (l *LoopState) activeIterations() int {
-	n := 0
-	for _, it := range l.Iterations {
-		if !it.Status.Done() {
-			n++
-		}
-	}
-	return n
-}
-
-// finished reports whether every planned iteration ended.
-func (l *LoopState) finished() bool {
-	if l.activeIterations() > 0 {
-		return false
-	}
-	if l.While {
-		return l.Stopped || len(l.Iterations) >= l.MaxIterations
-	}
-	return len(l.Iterations) >= len(l.Items)
 }
 
 // results returns the outputs of the iterations in order.

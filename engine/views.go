@@ -101,6 +101,16 @@ func stepView(p *plan, s *State, stepID string, ss *StepState) *runbook.StepResu
 	r.AttemptNumber = ss.Attempt
 	r.Skipped = ss.Status == runbook.StepSkipped
 	r.SkipReason = ss.SkipReason
+	if r.Type == runbook.StepConditional && ss.Status == runbook.StepCompleted {
+		// As in the previous engine, a conditional whose outcome names no
+		// branch is flagged skipped (its status stays completed).
+		if out, ok := ss.Output.(map[string]any); ok {
+			if branch, _ := out["branch"].(string); branch == "" {
+				r.Skipped = true
+				r.SkipReason = fmt.Sprintf("no branch for outcome %v", out["result"])
+			}
+		}
+	}
 	r.Approvals = ss.Approvals
 	r.Wait = ss.Wait
 	r.ChildID = ss.ChildID

@@ -36,6 +36,6 @@ func (v *validator) branch(s *runbook.Step, cpath string, index int, name, targe
 	case !exists:
 		v.p.add(bpath, "%s %q names no step", name, target)
 	case index >= 0:
-		v.edges[index] = append(v.edges[index], edge{to: i, field: bpath})
+		v.edges = append(v.edges, edge{from: index, to: i, field: bpath})
 	}
 }

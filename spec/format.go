@@ -57,7 +57,7 @@ func FormatOf(filename string, contentType string) (Format, bool) {
 // sniff guesses the format of data: JSON when the first character that is
 // not whitespace is '{', else YAML.
 func sniff(data []byte) Format {
-	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, utf8BOM), " \t\r\n")
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte(utf8BOM)), " \t\r\n")
 	if len(trimmed) > 0 && trimmed[0] == '{' {
 		return FormatJSON
 	}

@@ -7,16 +7,31 @@ import (
 
 // cycles reports each cycle of the execution-order graph once: dependsOn
 // edges plus the implicit edges from a conditional to its branch targets.
-// A strongly connected component of several steps holds at least one
+// A step that is the body of a loop (bodyStepId) runs inside its loop, so,
+// as the engine does, an edge to or from it is an edge to or from the
+// loop. A strongly connected component of several steps holds at least one
 // cycle; the shortest cycle through its first step (in definition order)
 // is reported, at the field that closes it.
 func (v *validator) cycles() {
-	for _, scc := range stronglyConnected(v.edges) {
+	adj := make([][]edge, len(v.rb.Steps))
+	node := func(i int) int {
+		if loop, isBody := v.bodyOwner[v.rb.Steps[i].ID]; isBody {
+			return v.first[loop]
+		}
+		return i
+	}
+	for _, e := range v.edges {
+		e.from, e.to = node(e.from), node(e.to)
+		if e.from != e.to {
+			adj[e.from] = append(adj[e.from], e)
+		}
+	}
+	for _, scc := range stronglyConnected(adj) {
 		if len(scc) < 2 {
 			continue
 		}
 		start := slices.Min(scc)
-		path, closing := shortestCycle(v.edges, scc, start)
+		path, closing := shortestCycle(adj, scc, start)
 		names := make([]string, 0, len(path)+1)
 		for _, i := range path {
 			names = append(names, v.rb.Steps[i].ID)

@@ -34,6 +34,13 @@ func TestValidateCycles(t *testing.T) {
 			want: []runbook.FieldError{fe("steps[a].dependsOn[0]", "cycle: a -> b -> c -> a")}},
 		{name: "cycle through a conditional branch", src: rbYAML(call("t", ""), cond("c", "t", "t")),
 			want: []runbook.FieldError{fe("steps[c].config.trueBranch", "cycle: t -> c -> t")}},
+		{name: "a loop body stands for its loop", src: rbYAML(
+			"{id: l, type: loop, loopConfig: {maxIterations: 2, iterateOver: input.x}, config: {bodyStepId: b}}",
+			call("b", "dependsOn: [l]"), cond("c", "l", "b")),
+			want: []runbook.FieldError{fe("steps[c].config.trueBranch", "cycle: l -> c -> l")}},
+		{name: "waiting for a loop body waits for the loop", src: rbYAML(
+			"{id: l, type: loop, loopConfig: {maxIterations: 2, iterateOver: input.x}, config: {bodyStepId: b}}",
+			call("b", "dependsOn: [l]"), call("after", "dependsOn: [b]"))},
 		{name: "self dependency is not a cycle report", src: rbYAML(call("a", "dependsOn: [a]")),
 			want: []runbook.FieldError{fe("steps[a].dependsOn[0]", "a step cannot depend on itself")}},
 	})
@@ -68,7 +75,7 @@ func TestStronglyConnected(t *testing.T) {
 		e := make([][]edge, n)
 		for from, tos := range adj {
 			for _, to := range tos {
-				e[from] = append(e[from], edge{to: to})
+				e[from] = append(e[from], edge{from: from, to: to})
 			}
 		}
 		return e

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"reflect"
 
 	"github.com/runbookhq/runbook"
 )
@@ -21,13 +22,16 @@ const (
 )
 
 // utf8BOM is the byte order mark some editors put at the start of a file.
-var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+const utf8BOM = "\xef\xbb\xbf"
 
 // Parse decodes a definition in format f and validates it. Decoding is
 // strict: an unknown field at any level, a value of the wrong type and a
 // fraction where a whole number belongs are problems, reported with the
 // problems Validate finds, all at once. The error is a *runbook.Error with
-// code runbook.EINVALID whose Details list the problems.
+// code runbook.EINVALID whose Details list the problems (the first 200,
+// then a note of how many more), and whose Message is "invalid runbook: N
+// problems" or, for one problem, that problem's "field: message". An
+// unknown f is runbook.EUNSUPPORTED.
 //
 // Inline loop bodies without an id get the id "<loopId>-body". Numbers in
 // free-form values (config, metadata, condition values) decode as float64,
@@ -36,7 +40,7 @@ func Parse(data []byte, f Format) (*runbook.Runbook, error) {
 	if len(data) > MaxSize {
 		return nil, documentError("input is larger than the limit of 10 MiB (%d bytes); split the runbook or move data out of it", MaxSize)
 	}
-	data = bytes.TrimPrefix(data, utf8BOM)
+	data = bytes.TrimPrefix(data, []byte(utf8BOM))
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, documentError("input is empty: expected a runbook definition")
 	}
@@ -61,7 +65,7 @@ func Parse(data []byte, f Format) (*runbook.Runbook, error) {
 
 	p := &problems{}
 	c := shapeChecker{p: p, stepLabels: stepLabels(treeStepIDs(obj))}
-	clean, _ := c.checkStruct("", obj, runbookType)
+	clean, _ := c.checkStruct("", obj, reflect.TypeFor[runbook.Runbook]())
 	rb, err := decodeInto[runbook.Runbook](clean)
 	if err != nil {
 		// The cleaned tree matches the types by construction.

@@ -13,20 +13,13 @@ import (
 	"github.com/runbookhq/runbook"
 )
 
-// Types the shape checker treats specially.
-var (
-	rawMessageType = reflect.TypeFor[json.RawMessage]()
-	timeType       = reflect.TypeFor[time.Time]()
-	stepsType      = reflect.TypeFor[[]*runbook.Step]()
-)
-
 // shapeChecker compares a generic JSON tree (maps, slices, json.Number,
 // strings, bools, nil) with the Go type it is about to be decoded into. It
 // reports every unknown field and every value of the wrong JSON type with
-// its path, and returns a cleaned copy of the tree that decodes without
-// error: unknown fields and nulls removed, bad values dropped (in arrays:
-// replaced by null, so that indexes in later messages stay right), whole
-// numbers normalized so that 3.0 and 1e3 decode into integer fields.
+// its path, and returns a cleaned tree that decodes without error: unknown
+// fields and nulls removed, bad values dropped (in arrays: replaced by
+// null, so that indexes in later messages stay right), whole numbers
+// normalized so that 3.0 and 1e3 decode into integer fields.
 //
 // The known fields of an object are exactly the JSON names of the struct
 // it decodes into, so the format cannot drift from the root package's
@@ -42,10 +35,10 @@ func (c *shapeChecker) check(path string, v any, t reflect.Type) (clean any, ok 
 	if v == nil {
 		return nil, true
 	}
-	if t == rawMessageType {
+	if t == reflect.TypeFor[json.RawMessage]() {
 		return v, true
 	}
-	if t == timeType {
+	if t == reflect.TypeFor[time.Time]() {
 		return c.checkTime(path, v)
 	}
 	switch t.Kind() {
@@ -129,7 +122,7 @@ func (c *shapeChecker) checkStruct(path string, v any, t reflect.Type) (any, boo
 func emptyList(v any, t reflect.Type) bool {
 	switch x := v.(type) {
 	case []any:
-		return len(x) == 0 && t.Kind() == reflect.Slice && t != rawMessageType
+		return len(x) == 0 && t.Kind() == reflect.Slice && t != reflect.TypeFor[json.RawMessage]()
 	case map[string]any:
 		return len(x) == 0 && t.Kind() == reflect.Map
 	}
@@ -167,7 +160,7 @@ func (c *shapeChecker) checkSlice(path string, v any, t reflect.Type) (any, bool
 	clean := make([]any, len(arr))
 	for i, elem := range arr {
 		p := item(path, i)
-		if t == stepsType && path == "steps" && i < len(c.stepLabels) {
+		if t == reflect.TypeFor[[]*runbook.Step]() && path == "steps" && i < len(c.stepLabels) {
 			p = stepPath(c.stepLabels[i])
 		}
 		if cv, ok := c.check(p, elem, t.Elem()); ok {

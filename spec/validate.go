@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"reflect"
 	"strings"
 	"unicode"
 
@@ -13,9 +12,6 @@ const (
 	// maxMaxDepth bounds maxDepth, the nesting of sub-runbooks.
 	maxMaxDepth = 100
 )
-
-// runbookType is the type a definition decodes into.
-var runbookType = reflect.TypeFor[runbook.Runbook]()
 
 // Validate checks a decoded runbook and returns every problem found, in a
 // stable order (the runbook's own fields, then each step in order), or nil
@@ -59,9 +55,10 @@ type validator struct {
 	bodyOwner map[string]string
 	// bodies are the inline loop bodies, for the id uniqueness check.
 	bodies []inlineBody
-	// edges[i] are the execution-order edges out of step i: its dependents
-	// and, for a conditional, its branch targets.
-	edges [][]edge
+	// edges are the execution-order edges between top-level steps: from
+	// each dependency to its dependent and from each conditional to its
+	// branch targets.
+	edges []edge
 }
 
 // inlineBody is a loop body given inline, as config.body.
@@ -72,8 +69,8 @@ type inlineBody struct {
 // edge is an execution-order edge: step to waits for step from. field is
 // where the definition creates the edge.
 type edge struct {
-	to    int
-	field string
+	from, to int
+	field    string
 }
 
 // newValidator indexes rb's steps.
@@ -85,7 +82,6 @@ func newValidator(rb *runbook.Runbook, p *problems) *validator {
 		first:     make(map[string]int, len(rb.Steps)),
 		idCount:   make(map[string]int, len(rb.Steps)),
 		bodyOwner: make(map[string]string),
-		edges:     make([][]edge, len(rb.Steps)),
 	}
 	for i, s := range rb.Steps {
 		if s == nil || s.ID == "" {
@@ -231,7 +227,7 @@ func (v *validator) dependsOn(s *runbook.Step, path string, index int) {
 		case !exists:
 			v.p.add(p, "depends on %q which is not a step of this runbook", dep)
 		default:
-			v.edges[i] = append(v.edges[i], edge{to: index, field: p})
+			v.edges = append(v.edges, edge{from: i, to: index, field: p})
 		}
 		seen[dep] = true
 	}

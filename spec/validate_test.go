@@ -106,6 +106,11 @@ func TestValidateStepFields(t *testing.T) {
 				fe("steps[0].id", `step id "a b" contains whitespace; ids may not contain whitespace or any of . { } [ ] /`),
 				fe("steps[1].id", `step id "c.d" contains '.'; ids may not contain whitespace or any of . { } [ ] /`),
 			}},
+		{name: "step id with a control character", src: rbYAML(call(`"a\tb"`, ""), call(`"c\x01"`, "")),
+			want: []runbook.FieldError{
+				fe("steps[0].id", `step id "a\tb" contains whitespace; ids may not contain whitespace or any of . { } [ ] /`),
+				fe("steps[1].id", `step id "c\x01" contains a control character; use letters, digits, '-' and '_'`),
+			}},
 		{name: "duplicate step ids are reported on each", src: rbYAML(call("a", ""), call("b", ""), call("a", "")),
 			want: []runbook.FieldError{
 				fe("steps[0].id", `duplicate step id "a": step ids must be unique`),
@@ -338,6 +343,13 @@ func TestValidateLoop(t *testing.T) {
 				fe("steps[l].config.body.id", `duplicate step id "l-body": a step of the runbook has the same id; give the body of loop "l" another id`),
 				fe("steps[l-body].id", `duplicate step id "l-body": the body of loop "l" has the same id`),
 			}},
+		{name: "inline body ids must differ", src: rbYAML(
+			loop(items, `{body: {id: each, type: call-service, config: {url: "https://h.example", method: GET}}}`),
+			"{id: l2, type: loop, loopConfig: "+items+`, config: {body: {id: each, type: call-service, config: {url: "https://h.example", method: GET}}}}`),
+			want: []runbook.FieldError{
+				fe("steps[l].config.body.id", `duplicate step id "each": another loop body has the same id`),
+				fe("steps[l2].config.body.id", `duplicate step id "each": another loop body has the same id`),
+			}},
 		{name: "bodyStepId names no step", src: rbYAML(loop(items, "{bodyStepId: nothing}")),
 			want: []runbook.FieldError{fe("steps[l].config.bodyStepId", `bodyStepId "nothing" names no step`)}},
 		{name: "loop as its own body", src: rbYAML(loop(items, "{bodyStepId: l}")),
@@ -387,7 +399,9 @@ func TestValidateApproval(t *testing.T) {
 
 func TestValidateWaitForEvent(t *testing.T) {
 	t.Parallel()
-	wait := func(cfg string) string { return rbYAML("{id: w, type: wait-for-event, timeoutMs: 5, config: " + cfg + "}") }
+	wait := func(cfg string) string {
+		return rbYAML("{id: w, type: wait-for-event, timeoutMs: 5, config: " + cfg + "}")
+	}
 	runRules(t, []ruleCase{
 		{name: "valid", src: wait(`{eventType: scan.done, correlationId: "{input.scanId}", timeoutMs: 1000, pollIntervalMs: 100}`)},
 		{name: "missing eventType", src: rbYAML("{id: w, type: wait-for-event}"),
@@ -428,18 +442,18 @@ func TestValidateGoBuiltRunbook(t *testing.T) {
 			}},
 			{ID: "loop", Type: runbook.StepLoop, DependsOn: []string{"call"},
 				LoopConfig: &runbook.LoopConfig{MaxIterations: 3, IterateOver: "call.items"},
-				Config: map[string]any{"body": &runbook.Step{Type: runbook.StepWaitForEvent, Config: map[string]any{"eventType": "x"}}}},
+				Config:     map[string]any{"body": &runbook.Step{Type: runbook.StepWaitForEvent, Config: map[string]any{"eventType": "x"}}}},
 		},
 	}
 	if got := Validate(rb); got != nil {
 		t.Fatalf("Validate of a valid runbook:\n%s", formatProblems(got))
 	}
 	rb.Steps[0].Config["timeoutMs"] = 2.5
-	rb.Steps[0].Config["retries"] = 3
+	rb.Steps[0].Config["methd"] = "GET"
 	rb.Steps = append(rb.Steps, nil)
 	want := []runbook.FieldError{
 		fe("steps[call].config.timeoutMs", "must be a whole number, not 2.5"),
-		fe("steps[call].config.retries", `unknown field "retries"; expected one of protocol, url, method, headers, body, idempotencyKey, timeoutMs, maxResponseBytes, evidence`),
+		fe("steps[call].config.methd", `unknown field "methd"; did you mean "method"?`),
 		fe("steps[2]", "a step must be an object, not null"),
 	}
 	if got := Validate(rb); !reflect.DeepEqual(got, want) {

@@ -154,7 +154,7 @@ func (s *Store) ClaimTasks(ctx context.Context, owner string, now, leaseUntil ti
 		if t.DueAt.After(now) {
 			return false
 		}
-		if true {
+		if t.Owner == "" || !t.LeaseExpiresAt.After(now) {
 			picked = append(picked, e)
 		}
 		return len(picked) < limit

@@ -1,8 +1,13 @@
 package sqlite_test
 
 import (
+	"bytes"
+	"database/sql"
+	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -40,4 +45,224 @@ func TestStore(t *testing.T) {
 
 func BenchmarkStore(b *testing.B) {
 	storetest.Benchmark(b, func(b *testing.B) runbook.Store { return newStore(b) })
+}
+
+func wantError(t *testing.T, err error, code, message string) {
+	t.Helper()
+	if runbook.ErrorCode(err) != code || runbook.ErrorMessage(err) != message {
+		t.Fatalf("error = %v (code %q), want code %q and message %q", err, runbook.ErrorCode(err), code, message)
+	}
+}
+
+func at(sec int) time.Time {
+	return time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC).Add(time.Duration(sec) * time.Second)
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "runbook.db")
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb := &runbook.RunbookRecord{ID: "triage", Version: "1.0.0", Definition: []byte(`{}`), Hash: "h", CreatedAt: at(0)}
+	if _, err := s.PutRunbook(ctx, rb); err != nil {
+		t.Fatal(err)
+	}
+	rec := &runbook.ExecutionRecord{ID: "e1", RunbookID: "triage", RunbookVersion: "1.0.0", TenantID: "t", IdempotencyKey: "k",
+		Status: runbook.ExecutionAwaitingApproval, Seq: 1, CreatedAt: at(1), UpdatedAt: at(1), Data: []byte(`{"x":1}`)}
+	tx := &runbook.Transition{
+		Create: true, Execution: rec,
+		Events:   []runbook.Event{{Seq: 1, Type: runbook.EventExecutionStarted, Time: at(1)}},
+		Steps:    []*runbook.StepRecord{{StepID: "a", Status: runbook.StepAwaitingApproval}},
+		PutTasks: []*runbook.Task{{ExecutionID: "e1", Key: "timeout", Kind: runbook.TaskTimer, DueAt: at(2)}},
+		PutWaits: []*runbook.Wait{{ExecutionID: "e1", StepID: "a", Kind: runbook.WaitApproval, TenantID: "t", Approvers: []string{"alice"}, CreatedAt: at(1)}},
+	}
+	if res, err := s.Commit(ctx, []*runbook.Transition{tx}); err != nil || res[0].Err != nil {
+		t.Fatalf("Commit = %v, %v", res, err)
+	}
+	if got, err := s.ClaimTasks(ctx, "old-process", at(3), at(100), 10); err != nil || len(got) != 1 {
+		t.Fatalf("ClaimTasks = %v, %v", got, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s = openStore(t, path)
+	if _, err := s.GetRunbook(ctx, "triage", "1.0.0"); err != nil {
+		t.Fatal(err)
+	}
+	got, steps, err := s.GetExecution(ctx, "e1")
+	if err != nil || got.Status != runbook.ExecutionAwaitingApproval || string(got.Data) != `{"x":1}` || len(steps) != 1 {
+		t.Fatalf("GetExecution after reopen = %+v, %v, %v", got, steps, err)
+	}
+	if id, err := s.FindExecutionByKey(ctx, "t", "k"); err != nil || id != "e1" {
+		t.Fatalf("FindExecutionByKey after reopen = %q, %v", id, err)
+	}
+	if h, err := s.ListHistory(ctx, "e1", 0, 0); err != nil || len(h) != 1 {
+		t.Fatalf("ListHistory after reopen = %v, %v", h, err)
+	}
+	if w, err := s.ListWaits(ctx, runbook.WaitFilter{Approver: "alice"}); err != nil || len(w) != 1 {
+		t.Fatalf("ListWaits after reopen = %v, %v", w, err)
+	}
+	// The lease survived too; a new process releases it to recover the task.
+	if got, err := s.ClaimTasks(ctx, "new-process", at(4), at(100), 10); err != nil || len(got) != 0 {
+		t.Fatalf("ClaimTasks under the old lease = %v, %v", got, err)
+	}
+	if err := s.ReleaseLeases(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := s.ClaimTasks(ctx, "new-process", at(4), at(100), 10)
+	if err != nil || len(claimed) != 1 || claimed[0].Deliveries != 2 {
+		t.Fatalf("ClaimTasks after release = %v, %v", claimed, err)
+	}
+}
+
+func TestOpenLocked(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "runbook.db")
+	first, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sqlite.Open(t.Context(), path)
+	wantError(t, err, runbook.EUNAVAILABLE, "database "+path+" is in use by another runbook process")
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	openStore(t, path)
+}
+
+func TestOpenRecordsMigrations(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "runbook.db")
+	for range 2 { // the second open finds the schema current
+		s, err := sqlite.Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := rawDB(t, path)
+	rows, err := db.QueryContext(t.Context(), `SELECT version, name FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var v int
+		var name string
+		if err := rows.Scan(&v, &name); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%d %s", v, name))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[1 init]" {
+		t.Fatalf("schema_migrations = %q, want [1 init]", got)
+	}
+	var mode string
+	if err := db.QueryRowContext(t.Context(), `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode = %q, %v, want wal", mode, err)
+	}
+}
+
+// rawDB opens the database file without the store, for inspection.
+func rawDB(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestOpenNewerSchema(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "runbook.db")
+	s, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db := rawDB(t, path)
+	if _, err := db.ExecContext(t.Context(), `INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for range 2 { // a failed open releases the lock: the second gets the same answer
+		_, err = sqlite.Open(t.Context(), path)
+		wantError(t, err, runbook.EUNSUPPORTED,
+			"database "+path+" has schema version 999, newer than this runbook binary knows (1): upgrade runbook")
+	}
+}
+
+func TestOpenNotADatabase(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(path, bytes.Repeat([]byte("this is not a database\n"), 100), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		_, err := sqlite.Open(t.Context(), path)
+		wantError(t, err, runbook.EINVALID, "open store "+path+": file is not a database")
+	}
+}
+
+func TestOpenInvalidPath(t *testing.T) {
+	t.Parallel()
+	for _, path := range []string{"", ":memory:", "file:x.db?mode=memory"} {
+		_, err := sqlite.Open(t.Context(), path)
+		if runbook.ErrorCode(err) != runbook.EINVALID {
+			t.Errorf("Open(%q) = %v, want an %s error", path, err, runbook.EINVALID)
+		}
+	}
+	_, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "missing-dir", "runbook.db"))
+	if err == nil {
+		t.Fatal("Open in a missing directory succeeded")
+	}
+}
+
+func TestOpenPathWithSpecialCharacters(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "a dir?with#odd%chars")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "run?book.db")
+	s := openStore(t, path)
+	if _, err := s.PutRunbook(t.Context(), &runbook.RunbookRecord{ID: "a", Version: "1", Hash: "h", CreatedAt: at(0)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + ".lock"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("the store did not create %s: %v", p, err)
+		}
+	}
+}
+
+func TestCloseReleasesLock(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "runbook.db")
+	for range 3 {
+		s, err := sqlite.Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatalf("second Close: %v", err)
+		}
+	}
 }

@@ -96,7 +96,9 @@ func testClaimTasksConcurrent(t *testing.T, s runbook.Store) {
 	for w := range workers {
 		owner := fmt.Sprintf("w%d", w)
 		wg.Go(func() {
-			for {
+			// Bounded, so that a store handing out tasks twice fails
+			// instead of looping forever.
+			for range n {
 				got, err := s.ClaimTasks(t.Context(), owner, at(100), at(1000), 7)
 				if err != nil {
 					t.Error(err)
