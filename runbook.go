@@ -159,10 +159,10 @@ type Condition struct {
 
 // CallServiceConfig is the config of a call-service step.
 type CallServiceConfig struct {
-	Protocol         string            `json:"protocol,omitempty"`
-	URL              string            `json:"url"`
-	Method           string            `json:"method"`
-	Headers          map[string]string `json:"headers,omitempty"`
+	Protocol string            `json:"protocol,omitempty"`
+	URL      string            `json:"url"`
+	Method   string            `json:"method"`
+	Headers  map[string]string `json:"headers,omitempty"`
 	// Query parameters are added to the URL, encoded.
 	Query            map[string]string `json:"query,omitempty"`
 	Body             any               `json:"body,omitempty"`
