@@ -45,6 +45,8 @@ type Config struct {
 	// ShutdownGrace is how long Close lets running attempts finish before
 	// interrupting them and handing their tasks back (default 10s).
 	ShutdownGrace time.Duration
+	// Observer receives measurements for metrics (default: none).
+	Observer Observer
 }
 
 // Engine runs executions durably. Every change is a transition committed to
@@ -58,6 +60,7 @@ type Engine struct {
 	eval     *expr.Evaluator
 	node     string
 	retry    runbook.RetryPolicy
+	obs      Observer
 	runbooks *runbookCache
 	actors   *actorTable
 	commits  *committer
@@ -109,6 +112,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 2 * time.Second
 	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = 10 * time.Second
 	}
@@ -125,6 +131,7 @@ func New(cfg Config) (*Engine, error) {
 		eval:     cfg.Evaluator,
 		node:     cfg.NodeID,
 		retry:    retry,
+		obs:      cfg.Observer,
 		runbooks: newRunbookCache(cfg.Store),
 		actors:   newActorTable(),
 		watchers: newWatchHub(),

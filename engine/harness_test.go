@@ -78,7 +78,7 @@ func (h *harness) put(yaml string) *runbook.Runbook {
 	if err != nil {
 		h.t.Fatalf("parse runbook: %v (%v)", err, runbook.ErrorDetails(err))
 	}
-	if _, err := h.e.PutRunbook(context.Background(), rb); err != nil {
+	if _, _, err := h.e.PutRunbook(context.Background(), rb); err != nil {
 		h.t.Fatalf("put runbook: %v", err)
 	}
 	return rb

@@ -60,10 +60,10 @@ func decodeRunbook(rec *runbook.RunbookRecord) (*runbook.Runbook, error) {
 // PutRunbook stores a validated definition. Storing the same content again
 // is accepted; different content under an existing id and version is an
 // ECONFLICT error. It returns the stored record and whether it was new.
-func (e *Engine) PutRunbook(ctx context.Context, rb *runbook.Runbook) (*runbook.RunbookRecord, error) {
+func (e *Engine) PutRunbook(ctx context.Context, rb *runbook.Runbook) (*runbook.RunbookRecord, bool, error) {
 	def, err := json.Marshal(rb)
 	if err != nil {
-		return nil, fmt.Errorf("encode runbook %s: %w", rb.ID, err)
+		return nil, false, fmt.Errorf("encode runbook %s: %w", rb.ID, err)
 	}
 	sum := sha256.Sum256(def)
 	rec := &runbook.RunbookRecord{
@@ -76,7 +76,11 @@ func (e *Engine) PutRunbook(ctx context.Context, rb *runbook.Runbook) (*runbook.
 		Hash:        hex.EncodeToString(sum[:]),
 		CreatedAt:   e.now(),
 	}
-	return e.store.PutRunbook(ctx, rec)
+	stored, err := e.store.PutRunbook(ctx, rec)
+	if err != nil {
+		return nil, false, err
+	}
+	return stored, stored.CreatedAt.Equal(rec.CreatedAt), nil
 }
 
 // GetRunbook returns a stored definition; an empty version means the

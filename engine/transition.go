@@ -142,6 +142,7 @@ func (e *Engine) afterCommit(t *txn) {
 		}
 	}
 	e.watchers.publish(t.s.ID, t.events)
+	e.observe(t)
 }
 
 // isRefusal reports whether err is an expected refusal rather than a fault.

@@ -116,7 +116,9 @@ func (e *Engine) runAttempt(task *runbook.Task) error {
 		attemptCtx, stop = context.WithTimeout(ctx, req.Timeout)
 		defer stop()
 	}
+	began := time.Now()
 	out := safeExecute(attemptCtx, exec, req)
+	e.obs.AttemptDuration(def.Type, time.Since(began))
 	_, err = e.transition(e.ctx, id, func(t *txn) error {
 		if t.a.inflight[k] != nil {
 			delete(t.a.inflight, k)

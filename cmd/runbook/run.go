@@ -110,7 +110,7 @@ func (c *RunCommand) Run(ctx context.Context, args []string) error {
 	}
 	eng.Start()
 	defer eng.Close()
-	if _, err := eng.PutRunbook(ctx, rb); err != nil {
+	if _, _, err := eng.PutRunbook(ctx, rb); err != nil {
 		return err
 	}
 	id, _, err := eng.StartExecution(ctx, engine.StartRequest{RunbookID: rb.ID, RunbookVersion: rb.Version, Input: input, Context: ec, Actor: currentUser()})

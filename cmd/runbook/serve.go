@@ -160,7 +160,7 @@ func (s *Server) loadRunbooks(ctx context.Context, dir string) error {
 			}
 			return fmt.Errorf("%s: %s", f, oneLine(err))
 		}
-		if _, err := s.Engine.PutRunbook(ctx, rb); err != nil {
+		if _, _, err := s.Engine.PutRunbook(ctx, rb); err != nil {
 			return fmt.Errorf("%s: %s", f, oneLine(err))
 		}
 		s.log.Info("loaded runbook", "file", f, "id", rb.ID, "version", rb.Version)
