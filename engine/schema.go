@@ -12,6 +12,14 @@ import (
 	"github.com/runbookhq/runbook"
 )
 
+// noLoader refuses external schema references: a stored definition must
+// not make the engine read files or the network.
+type noLoader struct{}
+
+func (noLoader) Load(url string) (any, error) {
+	return nil, fmt.Errorf("external schema %q is not allowed; inline it", url)
+}
+
 // compileInputSchema compiles a runbook's inputSchema; nil when it has none.
 func compileInputSchema(raw json.RawMessage) (*jsonschema.Schema, error) {
 	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
@@ -22,6 +30,8 @@ func compileInputSchema(raw json.RawMessage) (*jsonschema.Schema, error) {
 		return nil, fmt.Errorf("decode inputSchema: %w", err)
 	}
 	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.UseLoader(noLoader{})
 	if err := c.AddResource("inputSchema.json", doc); err != nil {
 		return nil, fmt.Errorf("load inputSchema: %w", err)
 	}
