@@ -91,11 +91,7 @@ func (t *txn) scope(k stepKey) *expr.Scope {
 			steps[id] = ss.Output
 		}
 	}
-	ids := make(map[string]bool, len(t.p.rb.Steps))
-	for _, def := range t.p.rb.Steps {
-		ids[def.ID] = true
-	}
-	sc := &expr.Scope{ExecutionID: s.ID, Input: s.Input, Context: s.contextData(), Steps: steps, StepIDs: ids}
+	sc := &expr.Scope{ExecutionID: s.ID, Input: s.Input, Context: s.contextData(), Steps: steps, StepIDs: t.p.stepIDs}
 	if k.iter > 0 {
 		if loop := s.Steps[k.step]; loop != nil && loop.Loop != nil {
 			l := loop.Loop
@@ -112,17 +108,20 @@ func (t *txn) scope(k stepKey) *expr.Scope {
 	return sc
 }
 
-// contextData returns the execution context as JSON-like data for paths.
+// contextData returns the execution context as JSON-like data for paths,
+// computed once per loaded state (the context never changes).
 func (s *State) contextData() any {
+	if s.ctxData != nil {
+		return s.ctxData
+	}
 	b, err := json.Marshal(s.Context)
 	if err != nil {
 		return nil
 	}
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
+	if err := json.Unmarshal(b, &s.ctxData); err != nil {
 		return nil
 	}
-	return v
+	return s.ctxData
 }
 
 // outcome records what an attempt produced: completion, failure (with a

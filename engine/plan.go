@@ -25,6 +25,8 @@ type plan struct {
 	body map[string]*runbook.Step
 	// dependents maps a step to the steps that depend on it (for replay).
 	dependents map[string][]string
+	// stepIDs is the set of step ids, for short-form paths (read-only).
+	stepIDs map[string]bool
 
 	schemaOnce sync.Once
 	schema     *jsonschema.Schema
@@ -46,6 +48,10 @@ func newPlan(rb *runbook.Runbook) (*plan, error) {
 		bodyOf:     map[string]string{},
 		body:       map[string]*runbook.Step{},
 		dependents: map[string][]string{},
+		stepIDs:    map[string]bool{},
+	}
+	for _, s := range rb.Steps {
+		p.stepIDs[s.ID] = true
 	}
 	for _, s := range rb.Steps {
 		if s.Type != runbook.StepLoop {

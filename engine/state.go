@@ -39,8 +39,11 @@ type State struct {
 	LogCount           int                      `json:"logCount"`
 	EvidenceCount      int                      `json:"evidenceCount"`
 
-	// Steps holds every step of the runbook, created pending at start.
+	// Steps holds the steps that have left pending (absent means pending).
 	Steps map[string]*StepState `json:"-"`
+
+	// ctxData caches Context as JSON-like data (see contextData).
+	ctxData any
 }
 
 // StepState is the state of one step, or of one loop iteration

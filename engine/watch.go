@@ -22,7 +22,7 @@ type watcher struct {
 func newWatchHub() *watchHub { return &watchHub{subs: map[string]map[*watcher]struct{}{}} }
 
 func (h *watchHub) add(id string) *watcher {
-	w := &watcher{ch: make(chan runbook.Event, 1024)}
+	w := &watcher{ch: make(chan runbook.Event, 64)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.subs[id] == nil {
@@ -95,7 +95,7 @@ func (e *Engine) Watch(ctx context.Context, id string, afterSeq int64) (<-chan r
 		e.watchers.remove(id, w)
 		return nil, err
 	}
-	out := make(chan runbook.Event, 64)
+	out := make(chan runbook.Event, 16)
 	go func() {
 		defer close(out)
 		defer e.watchers.remove(id, w)
