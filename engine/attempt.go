@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -15,24 +16,36 @@ import (
 )
 
 // start begins an attempt of an instance. Inline executors run at once,
-// inside this transition; others get a run task.
+// inside this transition; others get a run task, with the request built
+// now so that the worker can send it without touching the state again.
 func (t *txn) start(k stepKey, attempt int) {
 	t.emit(runbook.Event{Type: runbook.EventStepStarted, StepID: k.step, Iteration: k.iter, Attempt: attempt})
-	if t.err != nil || !t.inline(k) {
+	if t.err != nil {
 		return
 	}
 	def := t.p.stepDef(k)
 	exec := t.e.cfg.Executors[def.Type]
-	req, errOut := t.request(k, def, attempt)
-	if errOut != nil {
-		t.outcome(k, def, attempt, errOut, 0)
-		return
-	}
-	if exec == nil {
+	req, failed := t.request(k, def, attempt)
+	switch {
+	case failed != nil:
+		t.outcome(k, def, attempt, failed, 0)
+	case exec == nil:
 		t.outcome(k, def, attempt, runbook.Failed(false, "no executor for step type %q", def.Type), 0)
-		return
+	case !t.inline(k):
+		t.preps[taskKey("run", k)] = &attemptPrep{req: req, exec: exec, def: def}
+	default:
+		t.outcome(k, def, attempt, exec.Execute(t.ctx, req), 0)
 	}
-	t.outcome(k, def, attempt, exec.Execute(t.ctx, req), 0)
+}
+
+// attemptPrep is an attempt ready to run on this node: built in the
+// transition that started it, registered for interruption when it commits.
+type attemptPrep struct {
+	req    *runbook.StepRequest
+	exec   runbook.Executor
+	def    *runbook.Step
+	ctx    context.Context
+	cancel context.CancelCauseFunc
 }
 
 // request builds what an executor sees of an attempt. A config that cannot

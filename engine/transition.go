@@ -104,10 +104,16 @@ func (e *Engine) commit(ctx context.Context, a *actor, t *txn) error {
 		return err
 	}
 	t.inbox = results[0].Inbox
-	// Keep the actor (and its cached state) while its tasks run here.
+	// Keep the actor (and its cached state) while its tasks run here, and
+	// make prepared attempts interruptible from now on.
 	for _, task := range t.local {
-		if task.ExecutionID == t.s.ID {
-			a.count.Add(1)
+		if task.ExecutionID != t.s.ID {
+			continue
+		}
+		a.count.Add(1)
+		if prep := t.preps[task.Key]; prep != nil && task.Kind == runbook.TaskRun {
+			prep.ctx, prep.cancel = context.WithCancelCause(e.ctx)
+			a.inflight[stepKey{task.StepID, task.Iteration}] = prep.cancel
 		}
 	}
 	return nil
@@ -118,7 +124,11 @@ func (e *Engine) commit(ctx context.Context, a *actor, t *txn) error {
 // before a wait, tell watchers.
 func (e *Engine) afterCommit(t *txn) {
 	for _, task := range t.local {
-		e.dispatch(task, task.ExecutionID == t.s.ID)
+		var prep *attemptPrep
+		if task.ExecutionID == t.s.ID {
+			prep = t.preps[task.Key]
+		}
+		e.dispatch(task, task.ExecutionID == t.s.ID, prep)
 	}
 	if len(t.interrupts) > 0 {
 		e.interrupt(t.s.ID, t.interrupts)

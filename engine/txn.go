@@ -34,14 +34,16 @@ type txn struct {
 	matchFor []stepKey
 	extraTx  []*runbook.Transition
 
-	// after commit: tasks this node runs at once, attempts to interrupt.
+	// after commit: tasks this node runs at once (with the prepared
+	// attempts of run tasks, by key), attempts to interrupt.
 	local      []*runbook.Task
+	preps      map[string]*attemptPrep
 	interrupts []stepKey
 	inbox      [][]*runbook.InboxEvent
 }
 
 func (e *Engine) newTxn(ctx context.Context, s *State, p *plan) *txn {
-	return &txn{e: e, ctx: ctx, s: s, p: p, now: e.now(), base: s.Seq, touched: map[stepKey]bool{}}
+	return &txn{e: e, ctx: ctx, s: s, p: p, now: e.now(), base: s.Seq, touched: map[stepKey]bool{}, preps: map[string]*attemptPrep{}}
 }
 
 // fail aborts the transition: an engine bug, never a user error.
@@ -167,16 +169,37 @@ func (t *txn) endAttempt(k stepKey, prev *StepState) {
 		t.delWaits = append(t.delWaits, runbook.WaitRef{ExecutionID: id, StepID: k.step, Iteration: k.iter})
 		t.delTasks = append(t.delTasks, runbook.TaskRef{ExecutionID: id, Key: taskKey("child", k)})
 	case prev.Status == runbook.StepRunning && !t.inline(k):
-		t.delTasks = append(t.delTasks, runbook.TaskRef{ExecutionID: id, Key: taskKey("run", k)})
+		t.dropTask(runbook.TaskRef{ExecutionID: id, Key: taskKey("run", k)})
 		t.interrupts = append(t.interrupts, k)
 	case prev.Status == runbook.StepRetrying:
-		t.delTasks = append(t.delTasks, runbook.TaskRef{ExecutionID: id, Key: taskKey("retry", k)})
+		t.dropTask(runbook.TaskRef{ExecutionID: id, Key: taskKey("retry", k)})
 	case prev.parked():
 		t.delWaits = append(t.delWaits, runbook.WaitRef{ExecutionID: id, StepID: k.step, Iteration: k.iter})
 		if prev.Wait != nil && !prev.Wait.Deadline.IsZero() {
-			t.delTasks = append(t.delTasks, runbook.TaskRef{ExecutionID: id, Key: taskKey("timeout", k)})
+			t.dropTask(runbook.TaskRef{ExecutionID: id, Key: taskKey("timeout", k)})
 		}
 	}
+}
+
+// dropTask removes a task: one put by this transition is taken back (so
+// that the store does not write it after the deletes), any other is
+// deleted.
+func (t *txn) dropTask(ref runbook.TaskRef) {
+	same := func(task *runbook.Task) bool { return task.ExecutionID == ref.ExecutionID && task.Key == ref.Key }
+	for i, task := range t.putTasks {
+		if same(task) {
+			t.putTasks = append(t.putTasks[:i], t.putTasks[i+1:]...)
+			for j, l := range t.local {
+				if l == task {
+					t.local = append(t.local[:j], t.local[j+1:]...)
+					break
+				}
+			}
+			delete(t.preps, ref.Key)
+			break
+		}
+	}
+	t.delTasks = append(t.delTasks, ref)
 }
 
 // inline reports whether the instance's executor runs inside transitions.

@@ -12,8 +12,11 @@ import (
 
 // dispatch runs a task on this node in its own goroutine. held says the
 // caller already counted the task on the execution's actor.
-func (e *Engine) dispatch(task *runbook.Task, held bool) {
+func (e *Engine) dispatch(task *runbook.Task, held bool, prep *attemptPrep) {
 	if !e.running.begin() {
+		if prep != nil && prep.cancel != nil {
+			prep.cancel(errShuttingDown)
+		}
 		// Closing: the task stays leased to this node until Close
 		// releases the leases for the next process.
 		if held {
@@ -38,7 +41,7 @@ func (e *Engine) dispatch(task *runbook.Task, held bool) {
 				return
 			}
 		}
-		if err := e.handle(task); err != nil && e.ctx.Err() == nil {
+		if err := e.handle(task, prep); err != nil && e.ctx.Err() == nil {
 			e.log.Error("task failed; it will be retried when its lease expires",
 				"execution", task.ExecutionID, "task", task.Key, "err", err)
 		}
@@ -56,10 +59,10 @@ func (e *Engine) runningHere(task *runbook.Task) bool {
 	return have.Kind == task.Kind && have.Attempt == task.Attempt
 }
 
-func (e *Engine) handle(task *runbook.Task) error {
+func (e *Engine) handle(task *runbook.Task, prep *attemptPrep) error {
 	switch task.Kind {
 	case runbook.TaskRun:
-		return e.runAttempt(task)
+		return e.runAttempt(task, prep)
 	case runbook.TaskTimer:
 		return e.fireTimer(task)
 	case runbook.TaskChild:
@@ -73,42 +76,40 @@ func (e *Engine) handle(task *runbook.Task) error {
 }
 
 // runAttempt executes one attempt of a step outside any lock and records
-// its outcome.
-func (e *Engine) runAttempt(task *runbook.Task) error {
+// its outcome. prep is the attempt built by the transition that started it
+// on this node; a task claimed from the store (after a crash, or from
+// another node) is prepared here.
+func (e *Engine) runAttempt(task *runbook.Task, prep *attemptPrep) error {
 	id, k := task.ExecutionID, stepKey{task.StepID, task.Iteration}
-	var (
-		req    *runbook.StepRequest
-		exec   runbook.Executor
-		def    *runbook.Step
-		ctx    context.Context
-		cancel context.CancelCauseFunc
-	)
-	_, err := e.transition(e.ctx, id, func(t *txn) error {
-		ss := t.s.instance(k)
-		if t.s.Status.Terminal() || ss == nil || ss.Status != runbook.StepRunning || ss.Attempt != task.Attempt {
-			t.forgetStale(task, ss)
+	if prep == nil || prep.ctx == nil {
+		prep = nil
+		_, err := e.transition(e.ctx, id, func(t *txn) error {
+			ss := t.s.instance(k)
+			if t.s.Status.Terminal() || ss == nil || ss.Status != runbook.StepRunning || ss.Attempt != task.Attempt {
+				t.forgetStale(task, ss)
+				return nil
+			}
+			def := t.p.stepDef(k)
+			req, failed := t.request(k, def, task.Attempt)
+			exec := e.cfg.Executors[def.Type]
+			if failed == nil && exec == nil {
+				failed = runbook.Failed(false, "no executor for step type %q", def.Type)
+			}
+			if failed != nil {
+				t.outcome(k, def, task.Attempt, failed, task.Deliveries)
+				t.advance()
+				return nil
+			}
+			prep = &attemptPrep{req: req, exec: exec, def: def}
+			prep.ctx, prep.cancel = context.WithCancelCause(e.ctx)
+			t.a.inflight[k] = prep.cancel
 			return nil
+		})
+		if err != nil || prep == nil {
+			return err
 		}
-		def = t.p.stepDef(k)
-		var failed *runbook.Outcome
-		req, failed = t.request(k, def, task.Attempt)
-		exec = e.cfg.Executors[def.Type]
-		if failed == nil && exec == nil {
-			failed = runbook.Failed(false, "no executor for step type %q", def.Type)
-		}
-		if failed != nil {
-			req = nil
-			t.outcome(k, def, task.Attempt, failed, task.Deliveries)
-			t.advance()
-			return nil
-		}
-		ctx, cancel = context.WithCancelCause(e.ctx)
-		t.a.inflight[k] = cancel
-		return nil
-	})
-	if err != nil || req == nil {
-		return err
 	}
+	req, exec, def, ctx, cancel := prep.req, prep.exec, prep.def, prep.ctx, prep.cancel
 	defer cancel(nil)
 	attemptCtx := ctx
 	if req.Timeout > 0 {
@@ -119,7 +120,7 @@ func (e *Engine) runAttempt(task *runbook.Task) error {
 	began := time.Now()
 	out := safeExecute(attemptCtx, exec, req)
 	e.obs.AttemptDuration(def.Type, time.Since(began))
-	_, err = e.transition(e.ctx, id, func(t *txn) error {
+	_, err := e.transition(e.ctx, id, func(t *txn) error {
 		if t.a.inflight[k] != nil {
 			delete(t.a.inflight, k)
 		}
@@ -422,7 +423,7 @@ func (e *Engine) claimDue() (int, error) {
 		if e.runningHere(task) {
 			continue
 		}
-		e.dispatch(task, false)
+		e.dispatch(task, false, nil)
 	}
 	return len(tasks), nil
 }
