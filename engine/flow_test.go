@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -276,4 +277,31 @@ steps:
 	if x.StepResults["page"].Status != runbook.StepSkipped || x.StepResults["log"].Status != runbook.StepCompleted {
 		t.Fatalf("page %s, log %s", x.StepResults["page"].Status, x.StepResults["log"].Status)
 	}
+}
+
+func TestGuardThatCannotBeEvaluatedFailsTheStep(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.put(`
+id: badguard
+version: "1"
+steps:
+  - id: check
+    type: call-service
+    condition: {field: input.score, operator: gt, value: 5}
+    config: {url: "STUB/ok", method: GET}
+`)
+	id := h.start("badguard", map[string]any{"score": "high"})
+	x := h.waitStatus(id, runbook.ExecutionFailed)
+	if r := x.StepResults["check"]; !strings.Contains(r.Error, "evaluate condition") || r.AttemptNumber != 1 {
+		t.Fatalf("check = %+v", r)
+	}
+	if err := h.e.RetryStep(context.Background(), id, "check", op("alice", "")); err != nil {
+		t.Fatal(err)
+	}
+	x = h.waitStatus(id, runbook.ExecutionFailed)
+	if r := x.StepResults["check"]; r.AttemptNumber != 2 {
+		t.Fatalf("the retried guard must count as attempt 2: %+v", r)
+	}
+	h.checkFold(id)
 }

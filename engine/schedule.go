@@ -49,11 +49,11 @@ func (t *txn) pass() bool {
 			case skip != "":
 				t.emit(runbook.Event{Type: runbook.EventStepSkipped, StepID: def.ID, Reason: skip})
 			case ready && running < s.MaxConcurrent:
-				if t.guard(def) {
-					attempt := 1
-					if ss != nil {
-						attempt = ss.Attempt + 1
-					}
+				attempt := 1
+				if ss != nil {
+					attempt = ss.Attempt + 1
+				}
+				if t.guard(def, attempt) {
 					t.start(stepKey{def.ID, 0}, attempt)
 					running++
 				}
@@ -211,15 +211,14 @@ func (t *txn) readiness(def *runbook.Step) (ready bool, skip string) {
 // guard evaluates a step's condition; a step whose condition does not hold
 // is skipped, one whose condition cannot be evaluated fails. It reports
 // whether the step may start.
-func (t *txn) guard(def *runbook.Step) bool {
+func (t *txn) guard(def *runbook.Step, attempt int) bool {
 	if def.Condition == nil {
 		return true
 	}
 	res, err := t.e.eval.Condition(def.Condition, t.scope(stepKey{def.ID, 0}))
 	if err != nil {
-		k := stepKey{def.ID, 0}
-		t.emit(runbook.Event{Type: runbook.EventStepStarted, StepID: def.ID, Attempt: 1})
-		t.emit(runbook.Event{Type: runbook.EventStepFailed, StepID: k.step, Attempt: 1,
+		t.emit(runbook.Event{Type: runbook.EventStepStarted, StepID: def.ID, Attempt: attempt})
+		t.emit(runbook.Event{Type: runbook.EventStepFailed, StepID: def.ID, Attempt: attempt,
 			Error: &runbook.StepError{Message: "evaluate condition: " + err.Error(), Code: runbook.ErrorCode(err)}})
 		return false
 	}
