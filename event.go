@@ -137,5 +137,6 @@ const (
 	TimerRetry    TimerKind = "retry"
 	TimerApproval TimerKind = "approval-timeout"
 	TimerEvent    TimerKind = "event-timeout"
+	TimerChild    TimerKind = "child-timeout"
 	TimerGlobal   TimerKind = "global-timeout"
 )

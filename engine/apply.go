@@ -316,6 +316,10 @@ func applyStep(s *State, ss *StepState, ev *runbook.Event) error {
 			if !ss.parked() {
 				return fmt.Errorf("wait timer for a %s step", st)
 			}
+		case runbook.TimerChild:
+			if st != runbook.StepRunning || ss.ChildID == "" {
+				return fmt.Errorf("child timer for a %s step without a running child", st)
+			}
 		default:
 			return fmt.Errorf("unknown timer %q", ev.Timer)
 		}

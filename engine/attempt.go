@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,9 +65,15 @@ func (t *txn) request(k stepKey, def *runbook.Step, attempt int) (*runbook.StepR
 		}
 		cfg = m
 	}
+	// The step's timeoutMs bounds every attempt; without it the executor
+	// applies its own (call-service: config.timeoutMs, else 30 s).
 	timeout := time.Duration(def.TimeoutMs) * time.Millisecond
-	if timeout <= 0 {
-		timeout = runbook.DefaultStepTimeoutMs * time.Millisecond
+	if def.ApprovalConfig != nil {
+		rendered, err := t.renderApproval(def, scope)
+		if err != nil {
+			return nil, &runbook.Outcome{Err: &runbook.StepError{Message: "render approvalConfig: " + err.Error(), Code: runbook.ErrorCode(err)}}
+		}
+		def = rendered
 	}
 	return &runbook.StepRequest{
 		ExecutionID:    t.s.ID,
@@ -84,6 +91,48 @@ func (t *txn) request(k stepKey, def *runbook.Step, attempt int) (*runbook.StepR
 		Depth:          t.s.Depth,
 		MaxDepth:       t.s.MaxDepth,
 	}, nil
+}
+
+// renderApproval returns a copy of def whose approvers and prompt have
+// their placeholders resolved. An approver that renders to a list (such as
+// "{input.approvers}") contributes each of its entries.
+func (t *txn) renderApproval(def *runbook.Step, scope *expr.Scope) (*runbook.Step, error) {
+	ac := *def.ApprovalConfig
+	ac.Approvers = nil
+	for _, a := range def.ApprovalConfig.Approvers {
+		v, err := expr.Render(a, scope)
+		if err != nil {
+			return nil, err
+		}
+		switch v := v.(type) {
+		case string:
+			ac.Approvers = append(ac.Approvers, v)
+		case []any:
+			for _, item := range v {
+				s, ok := item.(string)
+				if !ok {
+					return nil, runbook.Errorf(runbook.EINVALID, "approver %q gives %v, not a list of user ids", a, v)
+				}
+				ac.Approvers = append(ac.Approvers, s)
+			}
+		default:
+			return nil, runbook.Errorf(runbook.EINVALID, "approver %q gives %v, not a user id", a, v)
+		}
+	}
+	if def.ApprovalConfig.Prompt != "" {
+		v, err := expr.Render(def.ApprovalConfig.Prompt, scope)
+		if err != nil {
+			return nil, err
+		}
+		prompt, ok := v.(string)
+		if !ok {
+			prompt, _ = expr.Format(v)
+		}
+		ac.Prompt = prompt
+	}
+	copied := *def
+	copied.ApprovalConfig = &ac
+	return &copied, nil
 }
 
 // idempotencyKey is the key every attempt of an instance carries: the same
@@ -258,24 +307,33 @@ func (t *txn) retryDelay(def *runbook.Step, attempt int, err *runbook.StepError)
 	if !err.Retryable || attempt >= p.MaxAttempts {
 		return 0, false
 	}
-	if len(p.RetryableErrors) > 0 {
-		match := false
-		for _, s := range p.RetryableErrors {
-			if s != "" && strings.Contains(err.Message, s) {
-				match = true
-				break
-			}
-		}
-		if !match {
-			return 0, false
-		}
+	if len(p.RetryableErrors) > 0 && !matchesRetryable(p.RetryableErrors, err) {
+		return 0, false
 	}
 	return backoff(p, attempt, err.RetryAfterMs), true
 }
 
+// matchesRetryable reports whether an error is one of the listed kinds: a
+// list entry matches, ignoring case, a part of the message, the error's
+// code (timeout, unavailable, ...) or its HTTP status ("503").
+func matchesRetryable(list []string, err *runbook.StepError) bool {
+	msg := strings.ToLower(err.Message)
+	for _, s := range list {
+		s = strings.ToLower(strings.TrimSpace(s))
+		switch {
+		case s == "":
+		case strings.Contains(msg, s), s == strings.ToLower(err.Code):
+			return true
+		case err.StatusCode != 0 && s == strconv.Itoa(err.StatusCode):
+			return true
+		}
+	}
+	return false
+}
+
 // backoff returns min(initialDelay * multiplier^(attempt-1), maxDelay),
 // spread by the policy's jitter, and never less than what the target asked
-// for with Retry-After (capped at one hour).
+// for with Retry-After (capped at one day).
 func backoff(p runbook.RetryPolicy, attempt int, retryAfterMs int64) time.Duration {
 	mult := p.BackoffMultiplier
 	if mult < 1 {
@@ -288,7 +346,7 @@ func backoff(p runbook.RetryPolicy, attempt int, retryAfterMs int64) time.Durati
 	if p.Jitter > 0 {
 		ms *= 1 + p.Jitter*(2*rand.Float64()-1)
 	}
-	if ra := float64(min(retryAfterMs, int64(time.Hour/time.Millisecond))); ra > ms {
+	if ra := float64(min(retryAfterMs, int64(24*time.Hour/time.Millisecond))); ra > ms {
 		ms = ra
 	}
 	if ms < 0 || math.IsNaN(ms) {

@@ -198,3 +198,23 @@ steps:
 	}
 	h.checkFold(id)
 }
+
+func TestConfigTimeoutIsNotCutByADefault(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.put(`
+id: own-timeout
+version: "1"
+steps:
+  - id: call
+    type: call-service
+    config: {url: "STUB/hang", method: GET, timeoutMs: 80}
+    retryPolicy: {maxAttempts: 2, initialDelayMs: 0, maxDelayMs: 0, backoffMultiplier: 1, retryableErrors: [TIMEOUT]}
+`)
+	id := h.start("own-timeout", nil)
+	x := h.waitStatus(id, runbook.ExecutionFailed)
+	r := x.StepResults["call"]
+	if !strings.Contains(r.Error, "timed out after 80ms") || r.AttemptNumber != 2 {
+		t.Fatalf("call = %+v (retryableErrors matches the error code, ignoring case)", r)
+	}
+}

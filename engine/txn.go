@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/runbookhq/runbook"
@@ -38,12 +39,14 @@ type txn struct {
 	// attempts of run tasks, by key), attempts to interrupt.
 	local      []*runbook.Task
 	preps      map[string]*attemptPrep
+	// childDone marks instances whose child's end was recorded here.
+	childDone map[stepKey]bool
 	interrupts []stepKey
 	inbox      [][]*runbook.InboxEvent
 }
 
 func (e *Engine) newTxn(ctx context.Context, s *State, p *plan) *txn {
-	return &txn{e: e, ctx: ctx, s: s, p: p, now: e.now(), base: s.Seq, touched: map[stepKey]bool{}, preps: map[string]*attemptPrep{}}
+	return &txn{e: e, ctx: ctx, s: s, p: p, now: e.now(), base: s.Seq, touched: map[stepKey]bool{}, preps: map[string]*attemptPrep{}, childDone: map[stepKey]bool{}}
 }
 
 // fail aborts the transition: an engine bug, never a user error.
@@ -114,18 +117,23 @@ func (t *txn) effects(ev *runbook.Event, k stepKey, prev *StepState) {
 		t.putTimer(&runbook.Task{ExecutionID: id, Key: taskKey("retry", k), Kind: runbook.TaskTimer, Timer: runbook.TimerRetry,
 			StepID: k.step, Iteration: k.iter, Attempt: ev.Attempt, DueAt: *ev.DueAt})
 
+	case runbook.EventChildFinished:
+		t.childDone[k] = true
+
 	case runbook.EventStepCompleted, runbook.EventStepFailed, runbook.EventStepCancelled:
 		t.endAttempt(k, prev)
-		if ev.Type == runbook.EventStepCancelled && prev.ChildID != "" && prev.Status == runbook.StepRunning {
+		if prev.ChildID != "" && prev.Status == runbook.StepRunning && !t.childDone[k] {
+			// The step ends before its child (cancel, timeout): the
+			// child is cancelled too.
 			t.putLocal(&runbook.Task{ExecutionID: prev.ChildID, Key: keyCancel, Kind: runbook.TaskCancel,
-				Payload: t.payload(cancelPayload{Actor: ev.Actor, Reason: "parent execution " + id + " cancelled the step: " + ev.Reason})})
+				Payload: t.payload(cancelPayload{Actor: actorOr(ev.Actor), Reason: childCancelReason(id, ev)})})
 		}
 
 	case runbook.EventTimerFired:
 		switch ev.Timer {
 		case runbook.TimerRetry:
 			t.delTasks = append(t.delTasks, runbook.TaskRef{ExecutionID: id, Key: taskKey("retry", k)})
-		case runbook.TimerApproval, runbook.TimerEvent:
+		case runbook.TimerApproval, runbook.TimerEvent, runbook.TimerChild:
 			t.delTasks = append(t.delTasks, runbook.TaskRef{ExecutionID: id, Key: taskKey("timeout", k)})
 		case runbook.TimerGlobal:
 			t.delTasks = append(t.delTasks, runbook.TaskRef{ExecutionID: id, Key: keyGlobal})
@@ -138,10 +146,9 @@ func (t *txn) effects(ev *runbook.Event, k stepKey, prev *StepState) {
 			CreatedAt: ev.Time, Since: t.s.StartTime}
 		t.putWaits = append(t.putWaits, wait)
 		if !w.Deadline.IsZero() {
-			timer := runbook.TimerApproval
-			if w.Kind == runbook.WaitEvent {
-				timer = runbook.TimerEvent
-			}
+			timer := map[runbook.WaitKind]runbook.TimerKind{
+				runbook.WaitApproval: runbook.TimerApproval, runbook.WaitEvent: runbook.TimerEvent, runbook.WaitChild: runbook.TimerChild,
+			}[w.Kind]
 			t.putTimer(&runbook.Task{ExecutionID: id, Key: taskKey("timeout", k), Kind: runbook.TaskTimer, Timer: timer,
 				StepID: k.step, Iteration: k.iter, DueAt: w.Deadline})
 		}
@@ -160,6 +167,16 @@ func (t *txn) effects(ev *runbook.Event, k stepKey, prev *StepState) {
 	}
 }
 
+// childCancelReason says why a child execution is cancelled by its parent.
+func childCancelReason(parentID string, ev *runbook.Event) string {
+	why := ev.Reason
+	if why == "" && ev.Error != nil {
+		why = ev.Error.Message
+	}
+	return fmt.Sprintf("parent execution %s no longer waits for it: step %q %s: %s", parentID, ev.StepID,
+		strings.TrimPrefix(strings.ToLower(string(ev.Type)), "step"), why)
+}
+
 // endAttempt removes what an instance in its previous status had pending:
 // the run task of an attempt, a retry timer, a wait and its timer.
 func (t *txn) endAttempt(k stepKey, prev *StepState) {
@@ -168,6 +185,9 @@ func (t *txn) endAttempt(k stepKey, prev *StepState) {
 	case prev.Status == runbook.StepRunning && prev.ChildID != "":
 		t.delWaits = append(t.delWaits, runbook.WaitRef{ExecutionID: id, StepID: k.step, Iteration: k.iter})
 		t.delTasks = append(t.delTasks, runbook.TaskRef{ExecutionID: id, Key: taskKey("child", k)})
+		if prev.Wait != nil && !prev.Wait.Deadline.IsZero() {
+			t.dropTask(runbook.TaskRef{ExecutionID: id, Key: taskKey("timeout", k)})
+		}
 	case prev.Status == runbook.StepRunning && !t.inline(k):
 		t.dropTask(runbook.TaskRef{ExecutionID: id, Key: taskKey("run", k)})
 		t.interrupts = append(t.interrupts, k)

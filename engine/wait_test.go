@@ -280,3 +280,62 @@ steps:
 		t.Fatalf("error = %q", x.Error)
 	}
 }
+
+func TestApproversCanComeFromTheInput(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.put(`
+id: dynamic
+version: "1"
+steps:
+  - id: ask
+    type: human-approval
+    approvalConfig:
+      approvers: ["{input.approvers}", "{input.owner}"]
+      minApprovals: 3
+      prompt: "Isolate {input.host}?"
+`)
+	id := h.start("dynamic", map[string]any{"approvers": []any{"alice", "bob"}, "owner": "carol", "host": "web-1"})
+	x := h.waitStatus(id, runbook.ExecutionAwaitingApproval)
+	w := x.StepResults["ask"].Wait
+	if strings.Join(w.Approvers, ",") != "alice,bob,carol" || w.Prompt != "Isolate web-1?" || w.MinApprovals != 3 {
+		t.Fatalf("wait = %+v", w)
+	}
+	for _, who := range []string{"alice", "bob", "carol"} {
+		if _, err := decide(h, id, "ask", who, runbook.Approved); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.waitStatus(id, runbook.ExecutionCompleted)
+}
+
+func TestSubRunbookTimeoutCancelsTheChild(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.put(`
+id: slow-child
+version: "1"
+steps:
+  - {id: hold, type: call-service, config: {url: "STUB/gate/child", method: GET}}
+`)
+	h.put(`
+id: impatient
+version: "1"
+steps:
+  - {id: sub, type: runbook, timeoutMs: 60000, config: {runbookId: slow-child}}
+`)
+	id := h.start("impatient", nil)
+	h.gates.waitArrived(t, "child")
+	childID := h.get(id).StepResults["sub"].ChildID
+	h.advance(time.Minute)
+	x := h.waitStatus(id, runbook.ExecutionFailed)
+	if r := x.StepResults["sub"]; !strings.Contains(r.Error, "timed out") {
+		t.Fatalf("sub = %+v", r)
+	}
+	child := h.waitStatus(childID, runbook.ExecutionCancelled)
+	if !strings.Contains(child.CancellationReason, id) {
+		t.Fatalf("the child's cancellation should name the parent: %q", child.CancellationReason)
+	}
+	h.checkFold(id)
+	h.checkFold(childID)
+}

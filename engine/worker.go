@@ -190,8 +190,9 @@ func (e *Engine) fireTimer(task *runbook.Task) error {
 			}
 			t.emit(runbook.Event{Type: runbook.EventTimerFired, StepID: k.step, Iteration: k.iter, Timer: runbook.TimerRetry, Attempt: ss.Attempt})
 			t.advance()
-		case runbook.TimerApproval, runbook.TimerEvent:
-			if ss == nil || !ss.parked() || ss.Wait == nil || !ss.Wait.Deadline.Equal(task.DueAt) {
+		case runbook.TimerApproval, runbook.TimerEvent, runbook.TimerChild:
+			waiting := ss != nil && (ss.parked() || (ss.Status == runbook.StepRunning && ss.ChildID != ""))
+			if !waiting || ss.Wait == nil || !ss.Wait.Deadline.Equal(task.DueAt) {
 				t.forgetStale(task, ss)
 				return nil
 			}

@@ -1,7 +1,10 @@
 package spec
 
 import (
+	"strings"
+
 	"github.com/runbookhq/runbook"
+	"github.com/runbookhq/runbook/expr"
 )
 
 // checkApproval checks a human-approval step: its approvalConfig, and that
@@ -29,10 +32,18 @@ func checkApproval(p *problems, path string, s *runbook.Step) {
 		}
 		seen[a] = true
 	}
+	// An approver given as a whole placeholder ("{input.approvers}") may
+	// stand for a list: the count is known only at run time.
+	dynamic := false
+	for _, a := range ac.Approvers {
+		if ph := expr.Placeholders(a); len(ph) == 1 && strings.TrimSpace(a) == "{"+ph[0]+"}" {
+			dynamic = true
+		}
+	}
 	switch n := len(ac.Approvers); {
 	case ac.MinApprovals < 1:
 		p.add(field(apath, "minApprovals"), "minApprovals must be at least 1, got %d", ac.MinApprovals)
-	case n > 0 && ac.MinApprovals > n:
+	case n > 0 && ac.MinApprovals > n && !dynamic:
 		p.add(field(apath, "minApprovals"), "minApprovals %d exceeds the %d %s", ac.MinApprovals, n, plural(n, "approver", "approvers"))
 	}
 	nonNegative(p, field(apath, "timeoutMs"), ac.TimeoutMs)

@@ -20,10 +20,17 @@ func (v *validator) loop(s *runbook.Step, path string, cfg *runbook.LoopStepConf
 		}
 		v.bodies = append(v.bodies, inlineBody{id: id, path: bpath, loopID: s.ID})
 		v.step(cfg.Body, bpath, -1, s.ID)
+		if cfg.Body.Condition != nil {
+			v.p.add(field(bpath, "condition"), bodyConditionMessage)
+		}
 	default:
 		v.bodyStep(s, field(cpath, "bodyStepId"), cfg.BodyStepID)
 	}
 }
+
+// bodyConditionMessage explains why a loop body cannot have a guard: every
+// iteration runs; choosing items belongs to the data or to a conditional.
+const bodyConditionMessage = "a loop body cannot have a condition: every iteration runs; filter the items before the loop or decide inside the body's target"
 
 // loopConfig checks the iteration settings of a loop.
 func (v *validator) loopConfig(path string, lc *runbook.LoopConfig) {
@@ -67,6 +74,9 @@ func (v *validator) bodyStep(loop *runbook.Step, path, id string) {
 		return
 	}
 	body := v.rb.Steps[i]
+	if body.Condition != nil {
+		v.p.add(field(stepPath(v.labels[i]), "condition"), bodyConditionMessage)
+	}
 	if body.Type == runbook.StepLoop {
 		v.p.add(path, "step %q is a loop; a loop body cannot itself be a loop", id)
 	}

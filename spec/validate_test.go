@@ -358,6 +358,10 @@ func TestValidateLoop(t *testing.T) {
 			want: []runbook.FieldError{fe("steps[l].config.bodyStepId", `step "m" is a loop; a loop body cannot itself be a loop`)}},
 		{name: "body of two loops", src: rbYAML(loop(items, "{bodyStepId: b}"), "{id: l2, type: loop, loopConfig: "+items+", config: {bodyStepId: b}}", call("b", "")),
 			want: []runbook.FieldError{fe("steps[l2].config.bodyStepId", `step "b" is already the body of loop "l"; a step can be the body of one loop only`)}},
+		{name: "inline body cannot have a condition", src: rbYAML(loop(items, `{body: {type: call-service, condition: {field: item, operator: exists}, config: {url: "https://h.example", method: GET}}}`)),
+			want: []runbook.FieldError{fe("steps[l].config.body.condition", bodyConditionMessage)}},
+		{name: "referenced body cannot have a condition", src: rbYAML(loop(items, "{bodyStepId: b}"), "{id: b, type: call-service, condition: {field: item, operator: exists}, config: {url: \"https://h.example\", method: GET}}"),
+			want: []runbook.FieldError{fe("steps[b].condition", bodyConditionMessage)}},
 		{name: "referenced body depends only on its loop", src: rbYAML(call("a", ""), loop(items, "{bodyStepId: b}"), call("b", "dependsOn: [a]")),
 			want: []runbook.FieldError{fe("steps[b].dependsOn[0]", `step "b" is the body of loop "l", so it may depend only on that loop, not on "a"`)}},
 	})
