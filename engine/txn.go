@@ -37,10 +37,10 @@ type txn struct {
 
 	// after commit: tasks this node runs at once (with the prepared
 	// attempts of run tasks, by key), attempts to interrupt.
-	local      []*runbook.Task
-	preps      map[string]*attemptPrep
+	local []*runbook.Task
+	preps map[string]*attemptPrep
 	// childDone marks instances whose child's end was recorded here.
-	childDone map[stepKey]bool
+	childDone  map[stepKey]bool
 	interrupts []stepKey
 	inbox      [][]*runbook.InboxEvent
 }
