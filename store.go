@@ -84,7 +84,10 @@ type ExecutionFilter struct {
 
 // ExecutionRecord is the stored row of an execution. Data is the engine's
 // snapshot of execution-level state (JSON); Seq is the number of the last
-// event in its history.
+// event in its history. Static holds what never changes (the input and the
+// context). The identity fields, CreatedAt and Static are written when the
+// execution is created; an update writes only Status, Seq, UpdatedAt and
+// Data, so that the hot path rewrites a small row.
 type ExecutionRecord struct {
 	ID             string
 	RunbookID      string
@@ -97,6 +100,7 @@ type ExecutionRecord struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	Data           []byte
+	Static         []byte
 }
 
 // StepRecord is the stored row of one step (Iteration 0) or one loop

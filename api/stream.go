@@ -109,16 +109,19 @@ func (s *Server) send(w http.ResponseWriter, rc *http.ResponseController, b []by
 // writeSSE writes one event in the text/event-stream format. JSON holds no
 // raw newline, so the data is one line.
 func writeSSE(buf *bytes.Buffer, ev *runbook.Event) {
-	data, err := json.Marshal(viewEvent(ev))
-	if err != nil {
-		data = []byte(`{"seq":` + strconv.FormatInt(ev.Seq, 10) + `,"type":"` + string(ev.Type) + `"}`)
+	var data bytes.Buffer
+	enc := json.NewEncoder(&data)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(viewEvent(ev)); err != nil {
+		data.Reset()
+		data.WriteString(`{"seq":` + strconv.FormatInt(ev.Seq, 10) + `,"type":"` + string(ev.Type) + `"}`)
 	}
 	buf.WriteString("id: ")
 	buf.WriteString(strconv.FormatInt(ev.Seq, 10))
 	buf.WriteString("\nevent: ")
 	buf.WriteString(string(ev.Type))
 	buf.WriteString("\ndata: ")
-	buf.Write(data)
+	buf.Write(bytes.TrimSuffix(data.Bytes(), []byte("\n")))
 	buf.WriteString("\n\n")
 }
 

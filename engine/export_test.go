@@ -38,7 +38,7 @@ func stateDump(s *State) map[string]any {
 		}
 		steps[id] = entry
 	}
-	return map[string]any{"execution": s, "steps": steps}
+	return map[string]any{"execution": s, "input": s.Input, "context": s.Context, "steps": steps}
 }
 
 // LiveActors returns how many executions this engine holds in memory.

@@ -12,11 +12,25 @@ import (
 // and per loop iteration carries that instance. Only rows a transition
 // touched are written.
 
-// executionRecord returns the execution row of s.
-func executionRecord(s *State) (*runbook.ExecutionRecord, error) {
+// staticData is what never changes in an execution: written once, in the
+// record's Static, so that every later transition rewrites a small row.
+type staticData struct {
+	Input   any                      `json:"input"`
+	Context runbook.ExecutionContext `json:"context"`
+}
+
+// executionRecord returns the execution row of s; create adds the static
+// part.
+func executionRecord(s *State, create bool) (*runbook.ExecutionRecord, error) {
 	data, err := json.Marshal(s)
 	if err != nil {
 		return nil, fmt.Errorf("encode execution %s: %w", s.ID, err)
+	}
+	var static []byte
+	if create {
+		if static, err = json.Marshal(staticData{Input: s.Input, Context: s.Context}); err != nil {
+			return nil, fmt.Errorf("encode input of execution %s: %w", s.ID, err)
+		}
 	}
 	return &runbook.ExecutionRecord{
 		ID:             s.ID,
@@ -30,6 +44,7 @@ func executionRecord(s *State) (*runbook.ExecutionRecord, error) {
 		CreatedAt:      s.StartTime,
 		UpdatedAt:      s.UpdatedAt,
 		Data:           data,
+		Static:         static,
 	}, nil
 }
 
@@ -54,6 +69,11 @@ func stateFromRecords(rec *runbook.ExecutionRecord, steps []*runbook.StepRecord)
 	if err := json.Unmarshal(rec.Data, s); err != nil {
 		return nil, fmt.Errorf("decode execution %s: %w", rec.ID, err)
 	}
+	var static staticData
+	if err := json.Unmarshal(rec.Static, &static); err != nil {
+		return nil, fmt.Errorf("decode input of execution %s: %w", rec.ID, err)
+	}
+	s.Input, s.Context = static.Input, static.Context
 	s.Steps = make(map[string]*StepState, len(steps))
 	var iterations []*StepState
 	for _, r := range steps {

@@ -255,7 +255,7 @@ func (t *txn) putTimer(task *runbook.Task) {
 
 // transition returns the store transition of everything emitted.
 func (t *txn) transition() (*runbook.Transition, error) {
-	rec, err := executionRecord(t.s)
+	rec, err := executionRecord(t.s, t.create)
 	if err != nil {
 		return nil, err
 	}

@@ -65,6 +65,7 @@ type HTTPError struct {
 	RequestID string
 }
 
+// Error returns the status and the request id.
 func (e *HTTPError) Error() string {
 	if e.RequestID != "" {
 		return fmt.Sprintf("HTTP %d %s (request id %s)", e.StatusCode, e.Summary, e.RequestID)

@@ -84,6 +84,18 @@ func (s *services) count(pattern string) int {
 	return s.calls[pattern]
 }
 
+// body returns the i-th request body received for pattern.
+func (s *services) body(t *testing.T, pattern string, i int) map[string]any {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i >= len(s.bodies[pattern]) {
+		t.Fatalf("no request %d to %s; calls: %v", i, pattern, s.calls)
+	}
+	b, _ := s.bodies[pattern][i].(map[string]any)
+	return b
+}
+
 var exampleHost = regexp.MustCompile(`https://([a-z0-9-]+)\.example\.com`)
 
 // example copies an example into a temp dir with its URLs pointing at the
@@ -137,7 +149,9 @@ func TestExampleThreatInvestigationHighRiskApproved(t *testing.T) {
 func TestExampleThreatInvestigationLowRiskSkipsApproval(t *testing.T) {
 	t.Parallel()
 	s := newServices(t)
+	s.mu.Lock()
 	s.riskScore = 3
+	s.mu.Unlock()
 	r := runCLI(t, "", "run", s.example(t, "threat-investigation.yaml"), "--context", "@"+abs(t, "inputs/context.json"), "--output", "json")
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
@@ -150,9 +164,9 @@ func TestExampleThreatInvestigationLowRiskSkipsApproval(t *testing.T) {
 		t.Fatalf("execution = %s", r.stdout)
 	}
 	if s.count("POST /response-api/auto-respond") != 1 || s.count("POST /containment-api/isolate") != 0 {
-		t.Fatalf("calls = %v", s.calls)
+		t.Fatalf("calls: containment %d, auto-respond %d", s.count("POST /containment-api/isolate"), s.count("POST /response-api/auto-respond"))
 	}
-	body := s.bodies["POST /response-api/auto-respond"][0].(map[string]any)
+	body := s.body(t, "POST /response-api/auto-respond", 0)
 	if body["riskScore"] != float64(3) || body["executionId"] != x.ID {
 		t.Fatalf("auto-respond body = %v", body)
 	}
@@ -187,7 +201,7 @@ func TestExamplePhishingTriage(t *testing.T) {
 			t.Errorf("%s called %d times, want %d", pattern, got, want)
 		}
 	}
-	closing := s.bodies["POST /tickets/tickets/{id}/close"][0].(map[string]any)
+	closing := s.body(t, "POST /tickets/tickets/{id}/close", 0)
 	if closing["verdict"] != "malicious" || closing["senderScore"] != float64(35) {
 		t.Errorf("close-ticket body = %v", closing)
 	}
@@ -203,7 +217,7 @@ func TestExampleIOCEnrichmentFanOut(t *testing.T) {
 	if n := s.count("GET /threat-intel/indicators/lookup"); n != 5 {
 		t.Fatalf("%d enrichment calls for 5 indicators", n)
 	}
-	attached := s.bodies["PUT /cases/cases/{id}/enrichment"][0].(map[string]any)
+	attached := s.body(t, "PUT /cases/cases/{id}/enrichment", 0)
 	results := attached["results"].([]any)
 	if attached["count"] != float64(5) || len(results) != 5 || results[0].(map[string]any)["value"] != "203.0.113.7" {
 		t.Fatalf("attached = %v", attached)
@@ -221,9 +235,9 @@ func TestExampleAccountCompromiseTwoPersonApproval(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	if s.count("POST /idp/users/{id}/disable") != 1 || s.count("POST /idp/users/{id}/sessions/revoke") != 1 {
-		t.Fatalf("calls = %v", s.calls)
+		t.Fatalf("calls: containment %d, auto-respond %d", s.count("POST /containment-api/isolate"), s.count("POST /response-api/auto-respond"))
 	}
-	approvedBy := s.bodies["POST /idp/users/{id}/disable"][0].(map[string]any)["approvedBy"].([]any)
+	approvedBy := s.body(t, "POST /idp/users/{id}/disable", 0)["approvedBy"].([]any)
 	if len(approvedBy) != 2 {
 		t.Fatalf("disable-account saw approvals %v", approvedBy)
 	}

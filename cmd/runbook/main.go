@@ -1,5 +1,7 @@
 // Command runbook is the runbook engine: it runs runbooks in-process
-// (run), checks definitions (validate) and serves the engine (serve).
+// (run), checks definitions (validate), serves the engine and its REST API
+// (serve), and talks to a server as its command-line client (runbooks,
+// executions, approve, reject, approvals, events, watch).
 package main
 
 import (
@@ -49,10 +51,21 @@ func (e usageError) Error() string { return e.msg }
 const usage = `runbook: durable runbook orchestration for incident response
 
 Usage:
-  runbook serve     [flags]                 run the engine on a store (see --help)
+  runbook serve     [flags]                 run the engine and its REST API on a store (see --help)
   runbook run       FILE [flags]            run a runbook in-process and print the result
   runbook validate  FILE...                 check definitions and report every problem
   runbook version                           print the version
+
+Client of a server (--server URL or RUNBOOK_SERVER, default http://127.0.0.1:3000;
+--output table|json; --user or RUNBOOK_USER is who acts):
+  runbook runbooks   list|get ID|versions ID|push FILE...
+  runbook executions start RUNBOOK|list|get ID|logs ID|history ID|evidence ID
+                     |pause ID|resume ID|cancel ID|retry ID STEP|replay ID
+  runbook approve    EXECUTION STEP [--comment C]   approve a step as --user
+  runbook reject     EXECUTION STEP [--comment C]   reject a step as --user
+  runbook approvals  [--approver A]                 the steps waiting for a decision
+  runbook events     send TYPE [--correlation-id C] [--payload JSON|@file]
+  runbook watch      EXECUTION                      follow an execution until it ends
 
 Run 'runbook COMMAND --help' for the flags of a command.
 `
@@ -71,6 +84,20 @@ func Run(ctx context.Context, args []string, io Stdio) int {
 		cmd = &RunCommand{stdio: io}
 	case "validate":
 		cmd = &ValidateCommand{stdio: io}
+	case "runbooks":
+		cmd = &RunbooksCommand{stdio: io}
+	case "executions":
+		cmd = &ExecutionsCommand{stdio: io}
+	case "approve":
+		cmd = &DecideCommand{stdio: io, decision: runbook.Approved}
+	case "reject":
+		cmd = &DecideCommand{stdio: io, decision: runbook.Rejected}
+	case "approvals":
+		cmd = &ApprovalsCommand{stdio: io}
+	case "events":
+		cmd = &EventsCommand{stdio: io}
+	case "watch":
+		cmd = &WatchCommand{stdio: io}
 	case "version", "--version", "-v":
 		fmt.Fprintln(io.Out, "runbook", version)
 		return 0

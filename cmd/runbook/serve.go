@@ -2,16 +2,23 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/runbookhq/runbook"
+	"github.com/runbookhq/runbook/api"
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/metrics"
 	"github.com/runbookhq/runbook/spec"
 )
 
@@ -51,9 +58,16 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 		srv.Close()
 		return err
 	}
-	<-ctx.Done()
-	log.Info("shutting down")
-	return srv.Close()
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err = <-srv.Failed():
+		log.Error("the HTTP server stopped", "error", err)
+	}
+	if cerr := srv.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func parseServeConfig(args []string, w io.Writer) (ServeConfig, error) {
@@ -78,8 +92,14 @@ func parseServeConfig(args []string, w io.Writer) (ServeConfig, error) {
 	if len(rest) > 0 {
 		return cfg, usageError{msg: fmt.Sprintf("unexpected argument %q", rest[0])}
 	}
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
+		return cfg, usageError{msg: fmt.Sprintf("--addr %q is not host:port, e.g. 127.0.0.1:3000 or :3000", cfg.Addr)}
+	}
 	for _, o := range strings.Split(cors, ",") {
 		if o = strings.TrimSpace(o); o != "" {
+			if !validOrigin(o) {
+				return cfg, usageError{msg: fmt.Sprintf("CORS origin %q is not \"*\" or scheme://host[:port], e.g. https://console.example.com", o)}
+			}
 			cfg.CORSOrigins = append(cfg.CORSOrigins, o)
 		}
 	}
@@ -95,6 +115,16 @@ func parseServeConfig(args []string, w io.Writer) (ServeConfig, error) {
 	return cfg, nil
 }
 
+// validOrigin accepts "*" and origins such as https://console.example.com.
+func validOrigin(o string) bool {
+	if o == "*" {
+		return true
+	}
+	u, err := url.Parse(o)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.Path == "" &&
+		u.RawQuery == "" && u.Fragment == "" && u.User == nil
+}
+
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	l, err := parseLevel(level)
 	if err != nil {
@@ -107,28 +137,50 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	return slog.New(slog.NewTextHandler(w, opts)), nil
 }
 
-// Server is the running service: store, engine and (with the REST API)
-// its HTTP server. The end-to-end tests run it in-process.
+// Server is the running service: store, engine, metrics and the HTTP
+// server of the REST API. The end-to-end tests run it in-process.
 type Server struct {
-	Config ServeConfig
-	Store  runbook.Store
-	Engine *engine.Engine
-	log    *slog.Logger
+	Config  ServeConfig
+	Store   runbook.Store
+	Engine  *engine.Engine
+	Metrics *metrics.Metrics
+	API     *api.Server
+	log     *slog.Logger
+
+	http   *http.Server
+	addr   string
+	failed chan error
 }
 
-// OpenServer opens the store, builds the engine and loads the runbooks
-// folder. Nothing runs until Start.
+// Timeouts of the HTTP server. There is no write timeout: event streams
+// stay open as long as the execution runs.
+const (
+	readHeaderTimeout = 10 * time.Second
+	idleTimeout       = 2 * time.Minute
+	// shutdownTimeout bounds how long Close waits for in-flight requests.
+	shutdownTimeout = 15 * time.Second
+)
+
+// OpenServer opens the store, builds the engine, its metrics and the API,
+// and loads the runbooks folder. Nothing runs until Start.
 func OpenServer(ctx context.Context, cfg ServeConfig, log *slog.Logger) (*Server, error) {
-	store, err := openStore(ctx, cfg.Store)
+	raw, err := openStore(ctx, cfg.Store)
 	if err != nil {
 		return nil, err
 	}
-	eng, err := newEngine(store, log, engineOptions{maxConcurrentSteps: cfg.MaxConcurrentSteps})
+	m := metrics.New()
+	store := metrics.InstrumentStore(raw, m)
+	if err := m.ObserveWaits(store); err != nil {
+		store.Close()
+		return nil, err
+	}
+	eng, err := newEngine(store, log, engineOptions{maxConcurrentSteps: cfg.MaxConcurrentSteps, observer: m})
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
-	s := &Server{Config: cfg, Store: store, Engine: eng, log: log}
+	s := &Server{Config: cfg, Store: store, Engine: eng, Metrics: m, log: log, failed: make(chan error, 1)}
+	s.API = api.New(api.Config{Engine: eng, Store: store, Logger: log, CORSOrigins: cfg.CORSOrigins, Metrics: m, Version: version})
 	if cfg.RunbooksDir != "" {
 		if err := s.loadRunbooks(ctx, cfg.RunbooksDir); err != nil {
 			store.Close()
@@ -168,20 +220,60 @@ func (s *Server) loadRunbooks(ctx context.Context, dir string) error {
 	return nil
 }
 
-// Start runs the engine; unfinished executions left by a previous process
-// continue.
+// Start runs the engine (unfinished executions left by a previous process
+// continue) and serves the API on Config.Addr. It logs the address it
+// listens on, the port chosen included when Addr ends in ":0".
 func (s *Server) Start(ctx context.Context) error {
+	l, err := net.Listen("tcp", s.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.Config.Addr, err)
+	}
 	s.Engine.Start()
 	s.log.Info("runbook engine started", "store", redact(s.Config.Store), "node", s.Engine.NodeID())
+	s.addr = l.Addr().String()
+	s.http = &http.Server{
+		Handler:           s.API,
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	// Shutdown waits for requests to finish; event streams never would.
+	s.http.RegisterOnShutdown(s.API.CloseStreams)
+	go func() {
+		if err := s.http.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.failed <- fmt.Errorf("serve HTTP on %s: %w", s.addr, err)
+		}
+	}()
+	s.log.Info("listening on "+s.addr, "addr", s.addr)
 	return nil
 }
 
-// Close stops the engine (letting running attempts finish for a grace
-// period) and closes the store.
+// Addr returns the address the API listens on, once started.
+func (s *Server) Addr() string { return s.addr }
+
+// Failed reports an HTTP server that stopped by itself.
+func (s *Server) Failed() <-chan error { return s.failed }
+
+// Close shuts the service down in order: the HTTP server stops accepting
+// connections and lets in-flight requests finish (event streams are
+// ended), then the engine lets running attempts finish for a grace period
+// and hands the rest back, then the store is closed.
 func (s *Server) Close() error {
-	err := s.Engine.Close()
-	if cerr := s.Store.Close(); err == nil {
-		err = cerr
+	var errs []error
+	if s.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		if err := s.http.Shutdown(ctx); err != nil {
+			s.log.Warn("requests still running at shutdown were cut off", "error", err)
+			_ = s.http.Close()
+		}
+		cancel()
 	}
-	return err
+	if err := s.Engine.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := s.Store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close store: %w", err))
+	}
+	return errors.Join(errs...)
 }

@@ -59,6 +59,7 @@ func redact(uri string) string {
 type engineOptions struct {
 	maxConcurrentSteps int
 	shutdownGrace      time.Duration
+	observer           engine.Observer // metrics; nil for none
 }
 
 // newEngine builds an engine with every built-in step type.
@@ -74,5 +75,6 @@ func newEngine(store runbook.Store, log *slog.Logger, opts engineOptions) (*engi
 		Logger:             log,
 		MaxConcurrentSteps: opts.maxConcurrentSteps,
 		ShutdownGrace:      opts.shutdownGrace,
+		Observer:           opts.observer,
 	})
 }

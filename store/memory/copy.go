@@ -101,6 +101,7 @@ func copyRunbook(r *runbook.RunbookRecord) *runbook.RunbookRecord {
 func copyExecution(e *runbook.ExecutionRecord) *runbook.ExecutionRecord {
 	c := *e
 	c.Data = copyBytes(e.Data)
+	c.Static = copyBytes(e.Static)
 	c.CreatedAt = utc(e.CreatedAt)
 	c.UpdatedAt = utc(e.UpdatedAt)
 	return &c

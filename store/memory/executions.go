@@ -70,7 +70,11 @@ func (s *Store) apply(t *runbook.Transition) runbook.CommitResult {
 		case ex.rec.TenantID != rec.TenantID || ex.rec.IdempotencyKey != rec.IdempotencyKey:
 			return runbook.CommitResult{Err: contract.ErrIdentityChanged(rec.ID)}
 		}
-		ex.rec = rec
+		// Only the mutable columns change after creation.
+		stored := *ex.rec
+		stored.Status, stored.Seq, stored.UpdatedAt, stored.Data = rec.Status, rec.Seq, rec.UpdatedAt, rec.Data
+		ex.rec = &stored
+		rec = ex.rec
 	}
 
 	if t.ClearAll {

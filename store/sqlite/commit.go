@@ -26,15 +26,20 @@ func (s *Store) Commit(ctx context.Context, txs []*runbook.Transition) ([]runboo
 		return results, nil
 	}
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		c := &committer{st: s.stmts, tx: newTxStmts(tx)}
+		c := &committer{st: s.stmts, tx: newTxStmts(tx), rows: newRowBatch()}
 		for i, t := range txs {
+			if t != nil && t.Execution != nil && c.rows.conflicts(t) {
+				if err := c.rows.flush(ctx, tx, s.multi); err != nil {
+					return err
+				}
+			}
 			res, err := c.apply(ctx, t)
 			if err != nil {
 				return fmt.Errorf("transition %d of execution %s: %w", i, t.Execution.ID, err)
 			}
 			results[i] = res
 		}
-		return nil
+		return c.rows.flush(ctx, tx, s.multi)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
@@ -44,8 +49,9 @@ func (s *Store) Commit(ctx context.Context, txs []*runbook.Transition) ([]runboo
 
 // committer applies transitions inside one write transaction.
 type committer struct {
-	st *statements
-	tx *txStmts
+	st   *statements
+	tx   *txStmts
+	rows *rowBatch
 }
 
 func (c *committer) exec(ctx context.Context, s *sql.Stmt, args ...any) (sql.Result, error) {
@@ -73,47 +79,7 @@ func (c *committer) apply(ctx context.Context, t *runbook.Transition) (runbook.C
 		return runbook.CommitResult{Err: refusal}, err
 	}
 
-	if t.ClearAll {
-		if _, err := c.exec(ctx, c.st.deleteTasksOf, e.ID); err != nil {
-			return runbook.CommitResult{}, fmt.Errorf("clear tasks: %w", err)
-		}
-		if _, err := c.exec(ctx, c.st.deleteWaitsOf, e.ID); err != nil {
-			return runbook.CommitResult{}, fmt.Errorf("clear waits: %w", err)
-		}
-	}
-	for _, ref := range t.DeleteTasks {
-		if _, err := c.exec(ctx, c.st.deleteTask, ref.ExecutionID, ref.Key); err != nil {
-			return runbook.CommitResult{}, fmt.Errorf("delete task %s/%s: %w", ref.ExecutionID, ref.Key, err)
-		}
-	}
-	for _, ref := range t.DeleteWaits {
-		if _, err := c.exec(ctx, c.st.deleteWait, ref.ExecutionID, ref.StepID, ref.Iteration); err != nil {
-			return runbook.CommitResult{}, fmt.Errorf("delete wait %s/%s/%d: %w", ref.ExecutionID, ref.StepID, ref.Iteration, err)
-		}
-	}
-	for i := range t.Events {
-		ev := &t.Events[i]
-		if _, err := c.exec(ctx, c.st.insertEvent, e.ID, ev.Seq, string(ev.Type), ev.StepID, micros(ev.Time), events[i]); err != nil {
-			return runbook.CommitResult{}, fmt.Errorf("append event %d: %w", ev.Seq, err)
-		}
-	}
-	for _, st := range t.Steps {
-		if _, err := c.exec(ctx, c.st.upsertStep, e.ID, st.StepID, st.Iteration, string(st.Status), blob(st.Data)); err != nil {
-			return runbook.CommitResult{}, fmt.Errorf("put step %s/%d: %w", st.StepID, st.Iteration, err)
-		}
-	}
-	for _, tk := range t.PutTasks {
-		if _, err := c.exec(ctx, c.st.upsertTask, tk.ExecutionID, tk.Key, string(tk.Kind), tk.StepID, tk.Iteration, tk.Attempt,
-			string(tk.Timer), micros(tk.DueAt), tk.Owner, micros(tk.LeaseExpiresAt), tk.Deliveries, blob(tk.Payload)); err != nil {
-			return runbook.CommitResult{}, fmt.Errorf("put task %s/%s: %w", tk.ExecutionID, tk.Key, err)
-		}
-	}
-	for _, w := range t.PutWaits {
-		if _, err := c.exec(ctx, c.st.upsertWait, w.ExecutionID, w.StepID, w.Iteration, string(w.Kind), w.TenantID, w.EventType,
-			w.CorrelationID, approversJSON(w.Approvers), micros(w.Deadline), micros(w.CreatedAt), micros(w.Since)); err != nil {
-			return runbook.CommitResult{}, fmt.Errorf("put wait %s/%s/%d: %w", w.ExecutionID, w.StepID, w.Iteration, err)
-		}
-	}
+	c.rows.add(t, events)
 	var res runbook.CommitResult
 	if len(t.MatchInbox) > 0 {
 		res.Inbox = make([][]*runbook.InboxEvent, len(t.MatchInbox))
@@ -150,7 +116,7 @@ func encodeEvents(t *runbook.Transition) ([][]byte, error) {
 // on a failed statement).
 func (c *committer) insertExecution(ctx context.Context, e *runbook.ExecutionRecord) (refusal, err error) {
 	res, err := c.exec(ctx, c.st.insertExecution, e.ID, e.RunbookID, e.RunbookVersion, e.TenantID, e.IdempotencyKey,
-		e.ParentID, string(e.Status), e.Seq, micros(e.CreatedAt), micros(e.UpdatedAt), blob(e.Data))
+		e.ParentID, string(e.Status), e.Seq, micros(e.CreatedAt), micros(e.UpdatedAt), blob(e.Data), blob(e.Static))
 	if err != nil {
 		return nil, fmt.Errorf("insert execution: %w", err)
 	}
@@ -177,8 +143,8 @@ func (c *committer) insertExecution(ctx context.Context, e *runbook.ExecutionRec
 // or returns why it does not: the row is absent, changed since, or would
 // change tenant or idempotency key.
 func (c *committer) updateExecution(ctx context.Context, e *runbook.ExecutionRecord, expectedSeq int64) (refusal, err error) {
-	res, err := c.exec(ctx, c.st.updateExecution, e.RunbookID, e.RunbookVersion, e.ParentID, string(e.Status), e.Seq,
-		micros(e.CreatedAt), micros(e.UpdatedAt), blob(e.Data), e.ID, expectedSeq, e.TenantID, e.IdempotencyKey)
+	res, err := c.exec(ctx, c.st.updateExecution, string(e.Status), e.Seq, micros(e.UpdatedAt), blob(e.Data),
+		e.ID, expectedSeq, e.TenantID, e.IdempotencyKey)
 	if err != nil {
 		return nil, fmt.Errorf("update execution: %w", err)
 	}

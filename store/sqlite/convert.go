@@ -51,18 +51,19 @@ func scanRunbook(sc scanner) (*runbook.RunbookRecord, error) {
 	return &r, nil
 }
 
-const executionColumns = `id, runbook_id, runbook_version, tenant_id, idempotency_key, parent_id, status, seq, created_at, updated_at, data`
+const executionColumns = `id, runbook_id, runbook_version, tenant_id, idempotency_key, parent_id, status, seq, created_at, updated_at, data, static`
 
 func scanExecution(sc scanner) (*runbook.ExecutionRecord, error) {
 	var e runbook.ExecutionRecord
 	var created, updated int64
 	if err := sc.Scan(&e.ID, &e.RunbookID, &e.RunbookVersion, &e.TenantID, &e.IdempotencyKey, &e.ParentID,
-		&e.Status, &e.Seq, &created, &updated, &e.Data); err != nil {
+		&e.Status, &e.Seq, &created, &updated, &e.Data, &e.Static); err != nil {
 		return nil, err
 	}
 	e.CreatedAt = fromMicros(created)
 	e.UpdatedAt = fromMicros(updated)
 	e.Data = unblob(e.Data)
+	e.Static = unblob(e.Static)
 	return &e, nil
 }
 

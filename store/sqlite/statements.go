@@ -12,14 +12,14 @@ import (
 // upserts, as PostgreSQL writes them.
 const (
 	sqlInsertExecution = `INSERT INTO executions (` + executionColumns + `)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING`
 
-	// The tenant and idempotency key are in the WHERE clause, not the SET:
-	// they are fixed at creation, and a mismatch refuses the update
-	// without costing a read on the happy path.
-	sqlUpdateExecution = `UPDATE executions SET
-    runbook_id = ?, runbook_version = ?, parent_id = ?, status = ?, seq = ?, created_at = ?, updated_at = ?, data = ?
+	// Only the columns that change are set, so that indexes on the others
+	// are not rewritten. The tenant and idempotency key are in the WHERE
+	// clause: they are fixed at creation, and a mismatch refuses the
+	// update without costing a read on the happy path.
+	sqlUpdateExecution = `UPDATE executions SET status = ?, seq = ?, updated_at = ?, data = ?
 WHERE id = ? AND seq = ? AND tenant_id = ? AND idempotency_key = ?`
 
 	sqlSelectExecutionState = `SELECT seq, tenant_id, idempotency_key FROM executions WHERE id = ?`

@@ -27,6 +27,7 @@ type Store struct {
 	w     *sql.DB // one connection; every write, in BEGIN IMMEDIATE transactions
 	r     *sql.DB // query-only connections for reads
 	stmts *statements
+	multi *multiStatements // multi-row writes of Commit
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -38,7 +39,7 @@ var _ runbook.Store = (*Store)(nil)
 // Connection settings. busy_timeout only matters for a reader meeting a
 // checkpoint: the file lock keeps other processes away.
 const (
-	writeParams = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(0)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
+	writeParams = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(0)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)&_txlock=immediate"
 	readParams  = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(0)&_query_only=1"
 )
 
@@ -96,7 +97,10 @@ func (s *Store) open(ctx context.Context, abs string) error {
 	if err := s.r.PingContext(ctx); err != nil {
 		return err
 	}
-	s.stmts, err = prepare(ctx, s.w)
+	if s.stmts, err = prepare(ctx, s.w); err != nil {
+		return err
+	}
+	s.multi, err = prepareMulti(ctx, s.w)
 	return err
 }
 
@@ -159,6 +163,9 @@ func (s *Store) Close() error {
 // release closes whatever open managed to open, then unlocks the file.
 func (s *Store) release() error {
 	var errs []error
+	if s.multi != nil {
+		s.multi.close()
+	}
 	if s.stmts != nil {
 		errs = append(errs, s.stmts.close())
 	}

@@ -143,14 +143,20 @@ func testCommitUpdate(t *testing.T, s runbook.Store) {
 	ctx := t.Context()
 	id := execID(1)
 	tx := createTx(newExecution(id, "t", "k"))
+	tx.Execution.Static = []byte(`{"input":{"host":"h1"}}`)
 	tx.Steps = []*runbook.StepRecord{{StepID: "a", Status: runbook.StepRunning, Data: []byte(`{"v":1}`)}}
 	mustCommit(t, s, tx)
 
 	up := nextTx(tx.Execution, 2)
-	up.Execution.RunbookVersion = "1.0.1"
-	up.Execution.ParentID = execID(9)
 	up.Execution.Status = runbook.ExecutionCompleted
 	up.Execution.Data = []byte(`{"done":true}`)
+	want := *up.Execution
+	// An update writes status, seq, updatedAt and data only: the rest is
+	// fixed at creation, whatever the transition carries.
+	up.Execution.RunbookVersion = "1.0.1"
+	up.Execution.ParentID = execID(9)
+	up.Execution.CreatedAt = at(50)
+	up.Execution.Static = nil
 	up.Steps = []*runbook.StepRecord{
 		{StepID: "a", Status: runbook.StepCompleted, Data: []byte(`{"v":2}`)},
 		{StepID: "b", Status: runbook.StepSkipped},
@@ -159,7 +165,7 @@ func testCommitUpdate(t *testing.T, s runbook.Store) {
 
 	got, steps, err := s.GetExecution(ctx, id)
 	noErr(t, err)
-	equal(t, "execution after update", got, up.Execution)
+	equal(t, "execution after update", got, &want)
 	equal(t, "steps after update", steps, []*runbook.StepRecord{
 		{ExecutionID: id, StepID: "a", Status: runbook.StepCompleted, Data: []byte(`{"v":2}`)},
 		{ExecutionID: id, StepID: "b", Status: runbook.StepSkipped},

@@ -26,7 +26,8 @@ CREATE TABLE executions (
     seq             INTEGER NOT NULL,
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL,
-    data            BLOB
+    data            BLOB,
+    static          BLOB -- written at creation only: input and context
 );
 CREATE UNIQUE INDEX executions_by_key ON executions (tenant_id, idempotency_key) WHERE idempotency_key <> '';
 CREATE INDEX executions_by_runbook ON executions (runbook_id, id);
@@ -68,7 +69,6 @@ CREATE TABLE tasks (
     PRIMARY KEY (execution_id, task_key)
 );
 CREATE INDEX tasks_by_due ON tasks (due_at, execution_id, task_key);
-CREATE INDEX tasks_by_owner ON tasks (owner, due_at);
 
 CREATE TABLE waits (
     execution_id   TEXT    NOT NULL,

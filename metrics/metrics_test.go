@@ -1,0 +1,323 @@
+package metrics_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.uber.org/goleak"
+
+	"github.com/runbookhq/runbook"
+	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/executor/builtin"
+	"github.com/runbookhq/runbook/expr"
+	"github.com/runbookhq/runbook/internal/stub"
+	"github.com/runbookhq/runbook/metrics"
+	"github.com/runbookhq/runbook/spec"
+	"github.com/runbookhq/runbook/store/memory"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// The engine takes *Metrics as its observer.
+var _ engine.Observer = (*metrics.Metrics)(nil)
+
+// rig is a real engine on an instrumented memory store, observed by m,
+// with a stub service for call-service steps.
+type rig struct {
+	t   *testing.T
+	m   *metrics.Metrics
+	eng *engine.Engine
+	url string
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	m := metrics.New()
+	store := metrics.InstrumentStore(memory.New(), m)
+	if err := m.ObserveWaits(store); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(stub.New(false))
+	t.Cleanup(srv.Close)
+	ev, err := expr.NewEvaluator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.New(engine.Config{Store: store, Executors: builtin.Registry(ev, builtin.Options{}), Evaluator: ev,
+		Observer: m, ShutdownGrace: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng.Start()
+	t.Cleanup(func() { _ = eng.Close() })
+	return &rig{t: t, m: m, eng: eng, url: srv.URL}
+}
+
+func (r *rig) put(yaml string) {
+	r.t.Helper()
+	rb, err := spec.Parse([]byte(strings.ReplaceAll(yaml, "STUB", r.url)), spec.FormatYAML)
+	if err != nil {
+		r.t.Fatalf("%v %v", err, runbook.ErrorDetails(err))
+	}
+	if _, _, err := r.eng.PutRunbook(context.Background(), rb); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// run starts an execution and waits until it reaches status.
+func (r *rig) run(runbookID string, status runbook.ExecutionStatus) string {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	id, _, err := r.eng.StartExecution(ctx, engine.StartRequest{RunbookID: runbookID, Context: &runbook.ExecutionContext{
+		LegalBasis: runbook.LegalBasis{AuthorizedUsers: []string{"alice"}}}})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	for {
+		x, err := r.eng.GetExecution(ctx, id)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		if x.Status == status {
+			return id
+		}
+		events, err := r.eng.Watch(ctx, id, x.Seq)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		select {
+		case <-events:
+		case <-ctx.Done():
+			r.t.Fatalf("%s stayed %s, want %s", runbookID, x.Status, status)
+		}
+	}
+}
+
+func TestEngineMetricsAfterRunningExecutions(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.put(`
+id: ok
+version: "1"
+steps:
+  - {id: a, type: call-service, config: {url: "STUB/ok", method: POST}}
+  - {id: b, type: call-service, dependsOn: [a], config: {url: "STUB/ok", method: POST}}
+`)
+	r.put(`
+id: broken
+version: "1"
+steps:
+  - id: a
+    type: call-service
+    retryPolicy: {maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0, backoffMultiplier: 1}
+    config: {url: "STUB/status/500", method: POST}
+`)
+	r.put(`
+id: gated
+version: "1"
+steps:
+  - {id: ask, type: human-approval, approvalConfig: {approvers: [alice], minApprovals: 1}}
+`)
+	r.put(`
+id: waiting
+version: "1"
+steps:
+  - {id: scan, type: wait-for-event, config: {eventType: scan.done, timeoutMs: 3600000}}
+`)
+	r.run("ok", runbook.ExecutionCompleted)
+	r.run("ok", runbook.ExecutionCompleted)
+	r.run("broken", runbook.ExecutionFailed)
+	gated := r.run("gated", runbook.ExecutionAwaitingApproval)
+	r.run("waiting", runbook.ExecutionAwaitingEvent)
+	r.run("gated", runbook.ExecutionAwaitingApproval)
+
+	want := `
+# HELP runbook_executions_started_total Executions started, by runbook id.
+# TYPE runbook_executions_started_total counter
+runbook_executions_started_total{runbook_id="broken"} 1
+runbook_executions_started_total{runbook_id="gated"} 2
+runbook_executions_started_total{runbook_id="ok"} 2
+runbook_executions_started_total{runbook_id="waiting"} 1
+# HELP runbook_executions_finished_total Executions that reached a terminal status (completed, failed, cancelled), by runbook id and status.
+# TYPE runbook_executions_finished_total counter
+runbook_executions_finished_total{runbook_id="broken",status="failed"} 1
+runbook_executions_finished_total{runbook_id="ok",status="completed"} 2
+# HELP runbook_step_attempts_total Step attempts that ended, by step type and outcome (completed, failed, retrying, cancelled, parked).
+# TYPE runbook_step_attempts_total counter
+runbook_step_attempts_total{outcome="completed",type="call-service"} 4
+runbook_step_attempts_total{outcome="failed",type="call-service"} 1
+runbook_step_attempts_total{outcome="parked",type="human-approval"} 2
+runbook_step_attempts_total{outcome="parked",type="wait-for-event"} 1
+# HELP runbook_executions_waiting Executions parked on an approval, an event or a child execution, by kind of wait.
+# TYPE runbook_executions_waiting gauge
+runbook_executions_waiting{kind="approval"} 2
+runbook_executions_waiting{kind="child"} 0
+runbook_executions_waiting{kind="event"} 1
+`
+	names := []string{"runbook_executions_started_total", "runbook_executions_finished_total", "runbook_step_attempts_total",
+		"runbook_executions_waiting"}
+	if err := testutil.GatherAndCompare(r.m.Registry(), strings.NewReader(want), names...); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := testutil.GatherAndCount(r.m.Registry(), "runbook_execution_duration_seconds"); err != nil || n != 2 {
+		t.Fatalf("execution duration series (completed, failed): %d %v", n, err)
+	}
+	if got := histogramCount(t, r.m, "runbook_step_attempt_duration_seconds", "call-service"); got != 5 {
+		t.Fatalf("call-service attempt durations observed %d times, want 5", got)
+	}
+
+	// Deciding the approval moves an execution out of the waiting gauge.
+	if _, err := r.eng.Decide(context.Background(), gated, "ask", engine.DecisionRequest{ApproverID: "alice", Decision: runbook.Approved}); err != nil {
+		t.Fatal(err)
+	}
+	if err := testutil.GatherAndCompare(r.m.Registry(), strings.NewReader(`
+# HELP runbook_executions_waiting Executions parked on an approval, an event or a child execution, by kind of wait.
+# TYPE runbook_executions_waiting gauge
+runbook_executions_waiting{kind="approval"} 1
+runbook_executions_waiting{kind="child"} 0
+runbook_executions_waiting{kind="event"} 1
+`), "runbook_executions_waiting"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Store operations are timed, and errors counted by code.
+	if got := histogramCount(t, r.m, "runbook_store_operation_duration_seconds", "commit"); got == 0 {
+		t.Fatal("no commit was timed")
+	}
+	before := histogramCount(t, r.m, "runbook_store_operation_duration_seconds", "get_execution")
+	_, err := r.eng.GetExecution(context.Background(), "ghost")
+	if runbook.ErrorCode(err) != runbook.ENOTFOUND {
+		t.Fatal(err)
+	}
+	if after := histogramCount(t, r.m, "runbook_store_operation_duration_seconds", "get_execution"); after != before+1 {
+		t.Fatalf("get_execution timed %d then %d times", before, after)
+	}
+	if err := testutil.GatherAndCompare(r.m.Registry(), strings.NewReader(`
+# HELP runbook_store_errors_total Store operations that returned an error, by operation and error code (not_found is an answer, not a fault).
+# TYPE runbook_store_errors_total counter
+runbook_store_errors_total{code="not_found",operation="get_execution"} 1
+`), "runbook_store_errors_total"); err != nil {
+		t.Fatal(err)
+	}
+
+	problems, err := testutil.GatherAndLint(r.m.Registry())
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("promlint: %v %v", problems, err)
+	}
+	problems, err = testutil.CollectAndLint(r.m.Registry(), names...)
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("promlint: %v %v", problems, err)
+	}
+}
+
+// histogramCount returns the sample count of a histogram series whose
+// only label has the given value.
+func histogramCount(t *testing.T, m *metrics.Metrics, name, label string) uint64 {
+	t.Helper()
+	families, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, metric := range f.GetMetric() {
+			for _, l := range metric.GetLabel() {
+				if l.GetValue() == label {
+					return metric.GetHistogram().GetSampleCount()
+				}
+			}
+		}
+	}
+	return 0
+}
+
+func TestHTTPMiddleware(t *testing.T) {
+	t.Parallel()
+	m := metrics.New()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("id") == "missing" {
+			http.Error(w, "no", http.StatusNotFound)
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	})
+	h := m.HTTPMiddleware(mux, func(r *http.Request) string {
+		_, pattern := mux.Handler(r)
+		_, route, _ := strings.Cut(pattern, " ")
+		return route
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for _, req := range []struct{ method, path string }{
+		{"GET", "/items/1"}, {"GET", "/items/2"}, {"GET", "/items/missing"}, {"GET", "/nowhere"}, {"PROPFIND", "/items/1"},
+	} {
+		r, _ := http.NewRequest(req.method, srv.URL+req.path, nil)
+		resp, err := srv.Client().Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	srv.Close()
+	if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(`
+# HELP runbook_http_requests_total HTTP requests served, by route pattern, method and status code.
+# TYPE runbook_http_requests_total counter
+runbook_http_requests_total{code="200",method="GET",route="/items/{id}"} 2
+runbook_http_requests_total{code="404",method="GET",route="/items/{id}"} 1
+runbook_http_requests_total{code="404",method="GET",route="unmatched"} 1
+runbook_http_requests_total{code="405",method="other",route="unmatched"} 1
+`), "runbook_http_requests_total"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := testutil.GatherAndCount(m.Registry(), "runbook_http_request_duration_seconds"); err != nil || n != 3 {
+		t.Fatalf("duration series by route and method: %d %v", n, err)
+	}
+}
+
+// failingWaits is a WaitLister whose store does not answer.
+type failingWaits struct{}
+
+func (failingWaits) ListWaits(context.Context, runbook.WaitFilter) ([]*runbook.Wait, error) {
+	return nil, errors.New("database is locked")
+}
+
+func TestHandlerServesTheRestWhenTheStoreFails(t *testing.T) {
+	t.Parallel()
+	m := metrics.New()
+	if err := m.ObserveWaits(failingWaits{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.ObserveWaits(failingWaits{}); err == nil {
+		t.Fatal("registering the waits collector twice must fail")
+	}
+	m.ExecutionStarted("rb")
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	if rec.Code != http.StatusOK || !strings.Contains(body, `runbook_executions_started_total{runbook_id="rb"} 1`) ||
+		strings.Contains(body, "runbook_executions_waiting{") {
+		t.Fatalf("scrape with a failing store: %d\n%s", rec.Code, body)
+	}
+	if _, err := m.Registry().Gather(); err == nil || !strings.Contains(err.Error(), "database is locked") {
+		t.Fatalf("gathering must report the store's error: %v", err)
+	}
+}
+
+func TestInstrumentStoreWithoutMetrics(t *testing.T) {
+	t.Parallel()
+	s := memory.New()
+	if metrics.InstrumentStore(s, nil) != runbook.Store(s) {
+		t.Fatal("InstrumentStore with nil metrics must return the store itself")
+	}
+}
