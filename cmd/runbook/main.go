@@ -54,6 +54,7 @@ Usage:
   runbook serve     [flags]                 run the engine and its REST API on a store (see --help)
   runbook run       FILE [flags]            run a runbook in-process and print the result
   runbook validate  FILE...                 check definitions and report every problem
+  runbook bench     WORKLOAD [flags]        measure the engine: w10, fanout, park, raw or all
   runbook version                           print the version
 
 Client of a server (--server URL or RUNBOOK_SERVER, default http://127.0.0.1:3000;
@@ -82,6 +83,8 @@ func Run(ctx context.Context, args []string, io Stdio) int {
 		cmd = &ServeCommand{stdio: io}
 	case "run":
 		cmd = &RunCommand{stdio: io}
+	case "bench":
+		cmd = &BenchCommand{stdio: io}
 	case "validate":
 		cmd = &ValidateCommand{stdio: io}
 	case "runbooks":

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/runbookhq/runbook"
+	"github.com/runbookhq/runbook/internal/bench"
+)
+
+// BenchCommand measures the engine in this process with its own local HTTP
+// target and prints a table or JSON.
+type BenchCommand struct {
+	stdio Stdio
+}
+
+// Run runs the named workloads.
+func (c *BenchCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet("bench", "bench WORKLOAD [--store memory|sqlite[:PATH]] [--executions N] [--concurrency C] [--output table|json]", c.stdio.Err)
+	store := fs.String("store", "memory", "store to measure: memory, or sqlite[:PATH] (a new file per workload, deleted after; default in a temporary folder)")
+	executions := fs.Int("executions", 0, "executions per workload (default w10 2000, fanout 200, park 10000)")
+	concurrency := fs.Int("concurrency", 50, "concurrent clients starting executions")
+	output := fs.String("output", "table", "table or json (one object per workload per line)")
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return usageError{msg: "name one workload: " + strings.Join(bench.Workloads(), ", ") + " or all"}
+	}
+	workloads := []string{rest[0]}
+	switch {
+	case rest[0] == "all":
+		workloads = bench.Workloads()
+	case !slices.Contains(bench.Workloads(), rest[0]):
+		return usageError{msg: fmt.Sprintf("unknown workload %q: use %s or all", rest[0], strings.Join(bench.Workloads(), ", "))}
+	}
+	if *output != "table" && *output != "json" {
+		return usageError{msg: fmt.Sprintf("--output must be table or json, not %q", *output)}
+	}
+	if *executions < 0 || *concurrency < 1 {
+		return usageError{msg: "--executions must not be negative and --concurrency must be at least 1"}
+	}
+	open, name, cleanup, err := benchStore(*store)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	var results []*bench.Result
+	for _, w := range workloads {
+		res, err := bench.Run(ctx, w, bench.Options{
+			OpenStore: open, StoreName: name, Executions: *executions, Concurrency: *concurrency,
+			Logger: slog.New(slog.NewTextHandler(c.stdio.Err, &slog.HandlerOptions{Level: slog.LevelError})),
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", w, err)
+		}
+		if *output == "json" {
+			if err := json.NewEncoder(c.stdio.Out).Encode(res); err != nil {
+				return err
+			}
+		}
+		results = append(results, res)
+	}
+	if *output == "table" {
+		printBench(c.stdio.Out, results)
+	}
+	return nil
+}
+
+// benchStore returns how to open a fresh store for each workload.
+func benchStore(uri string) (func(context.Context) (runbook.Store, error), string, func(), error) {
+	if uri == "memory" {
+		return func(ctx context.Context) (runbook.Store, error) { return openStore(ctx, "memory") }, "memory", func() {}, nil
+	}
+	if uri != "sqlite" && !strings.HasPrefix(uri, "sqlite:") {
+		return nil, "", nil, usageError{msg: fmt.Sprintf("--store %q: use memory, sqlite or sqlite:PATH", uri)}
+	}
+	dir, err := os.MkdirTemp("", "runbook-bench-")
+	if err != nil {
+		return nil, "", nil, err
+	}
+	base := filepath.Join(dir, "bench.db")
+	if path := strings.TrimPrefix(strings.TrimPrefix(uri, "sqlite"), ":"); path != "" {
+		base = path
+		if _, err := os.Stat(path); err == nil {
+			return nil, "", nil, usageError{msg: fmt.Sprintf("--store %s: the file exists; the benchmark needs a new file", uri)}
+		}
+	}
+	n := 0
+	var files []string
+	open := func(ctx context.Context) (runbook.Store, error) {
+		n++
+		path := fmt.Sprintf("%s.%d", base, n)
+		files = append(files, path, path+"-wal", path+"-shm", path+".lock")
+		return openStore(ctx, "sqlite:"+path)
+	}
+	cleanup := func() {
+		for _, f := range files {
+			os.Remove(f)
+		}
+		os.RemoveAll(dir)
+	}
+	return open, "sqlite", cleanup, nil
+}
+
+func printBench(w io.Writer, results []*bench.Result) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "WORKLOAD\tSTORE\tEXECUTIONS\tEXEC/S\tSTEPS/S\tP50 MS\tP95 MS\tP99 MS\tDISPATCH P50/P99 MS\tRAW/S\tRATIO\tPEAK RSS MB\tCPU S\t")
+	for _, r := range results {
+		dispatch, raw, ratio := "-", "-", "-"
+		if r.DispatchMs != nil {
+			dispatch = fmt.Sprintf("%.2f/%.2f", r.DispatchMs.P50, r.DispatchMs.P99)
+		}
+		if r.RawPerSec > 0 {
+			raw = fmt.Sprintf("%.0f", r.RawPerSec)
+		}
+		if r.Ratio > 0 {
+			ratio = fmt.Sprintf("%.2f", r.Ratio)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%s\t%s\t%s\t%.0f\t%.2f\t\n", r.Workload, r.Store, r.Executions,
+			r.ExecutionsPerSec, r.StepsPerSec, r.LatencyMs.P50, r.LatencyMs.P95, r.LatencyMs.P99, dispatch, raw, ratio, r.PeakRssMb, r.CPUSeconds)
+	}
+	tw.Flush()
+	for _, r := range results {
+		if r.Workload == "park" {
+			fmt.Fprintf(w, "\npark (%s): %d executions parked in %.2fs, RSS growth %.1f MB; approving all took %.2fs\n",
+				r.Store, r.Executions, *r.StartSec, *r.RssGrowthMb, *r.ApproveAllSec)
+		}
+		if r.Failed > 0 {
+			fmt.Fprintf(w, "%s: %d executions did not complete\n", r.Workload, r.Failed)
+		}
+	}
+}

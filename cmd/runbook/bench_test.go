@@ -1,0 +1,54 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestBenchSmoke checks that every workload runs and reports its figures;
+// it says nothing about speed (benchmarks are not timed tests).
+func TestBenchSmoke(t *testing.T) {
+	t.Parallel()
+	for _, store := range []string{"memory", "sqlite"} {
+		r := runCLI(t, "", "bench", "all", "--store", store, "--executions", "20", "--concurrency", "4", "--output", "json")
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d\n%s%s", store, r.code, r.stdout, r.stderr)
+		}
+		seen := map[string]map[string]any{}
+		for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(line), &m); err != nil {
+				t.Fatalf("%s: not JSON: %q", store, line)
+			}
+			seen[m["workload"].(string)] = m
+		}
+		for _, w := range []string{"w10", "fanout", "park", "raw"} {
+			m := seen[w]
+			if m == nil {
+				t.Fatalf("%s: no result for %s:\n%s", store, w, r.stdout)
+			}
+			if m["failed"] != float64(0) || m["executions"] != float64(20) && w != "raw" {
+				t.Errorf("%s %s: %v", store, w, m)
+			}
+			if m["executionsPerSec"].(float64) <= 0 {
+				t.Errorf("%s %s: no throughput: %v", store, w, m)
+			}
+		}
+		w10 := seen["w10"]
+		for _, field := range []string{"latencyMs", "dispatchMs", "rawPerSec", "ratio", "peakRssMb", "stepsPerSec"} {
+			if _, ok := w10[field]; !ok {
+				t.Errorf("%s w10 lacks %s: %v", store, field, w10)
+			}
+		}
+		park := seen["park"]
+		for _, field := range []string{"rssGrowthMb", "startSec", "approveAllSec"} {
+			if _, ok := park[field]; !ok {
+				t.Errorf("%s park lacks %s: %v", store, field, park)
+			}
+		}
+	}
+	if r := runCLI(t, "", "bench", "nope"); r.code != 2 || !strings.Contains(r.stderr, "unknown workload") && !strings.Contains(r.stderr, "name one workload") {
+		t.Fatalf("unknown workload: exit %d %s", r.code, r.stderr)
+	}
+}
