@@ -33,6 +33,9 @@ func (t *txn) start(k stepKey, attempt int) {
 	case exec == nil:
 		t.outcome(k, def, attempt, runbook.Failed(false, "no executor for step type %q", def.Type), 0)
 	case !t.inline(k):
+		if t.preps == nil {
+			t.preps = map[string]*attemptPrep{}
+		}
 		t.preps[taskKey("run", k)] = &attemptPrep{req: req, exec: exec, def: def}
 	default:
 		t.outcome(k, def, attempt, exec.Execute(t.ctx, req), 0)

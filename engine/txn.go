@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,7 +26,7 @@ type txn struct {
 
 	create   bool
 	events   []runbook.Event
-	touched  map[stepKey]bool
+	touched  []stepKey // instances whose rows change, in first-touch order
 	putTasks []*runbook.Task
 	delTasks []runbook.TaskRef
 	putWaits []*runbook.Wait
@@ -46,7 +47,7 @@ type txn struct {
 }
 
 func (e *Engine) newTxn(ctx context.Context, s *State, p *plan) *txn {
-	return &txn{e: e, ctx: ctx, s: s, p: p, now: e.now(), base: s.Seq, touched: map[stepKey]bool{}, preps: map[string]*attemptPrep{}, childDone: map[stepKey]bool{}}
+	return &txn{e: e, ctx: ctx, s: s, p: p, now: e.now(), base: s.Seq}
 }
 
 // fail aborts the transition: an engine bug, never a user error.
@@ -78,7 +79,9 @@ func (t *txn) emit(ev runbook.Event) {
 	}
 	t.events = append(t.events, ev)
 	if ev.StepID != "" {
-		t.touched[k] = true
+		if !slices.Contains(t.touched, k) {
+			t.touched = append(t.touched, k)
+		}
 	}
 	t.effects(&ev, k, &prev)
 }
@@ -118,6 +121,9 @@ func (t *txn) effects(ev *runbook.Event, k stepKey, prev *StepState) {
 			StepID: k.step, Iteration: k.iter, Attempt: ev.Attempt, DueAt: *ev.DueAt})
 
 	case runbook.EventChildFinished:
+		if t.childDone == nil {
+			t.childDone = map[stepKey]bool{}
+		}
 		t.childDone[k] = true
 
 	case runbook.EventStepCompleted, runbook.EventStepFailed, runbook.EventStepCancelled:
@@ -271,7 +277,7 @@ func (t *txn) transition() (*runbook.Transition, error) {
 		ClearAll:    t.clearAll,
 		MatchInbox:  t.matches,
 	}
-	for k := range t.touched {
+	for _, k := range t.touched {
 		ss := t.s.instance(k)
 		if ss == nil {
 			continue

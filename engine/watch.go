@@ -15,14 +15,16 @@ type watchHub struct {
 }
 
 type watcher struct {
-	ch     chan runbook.Event
+	// ch carries pointers into committed transitions' events, which are
+	// never changed after the commit.
+	ch     chan *runbook.Event
 	closed bool
 }
 
 func newWatchHub() *watchHub { return &watchHub{subs: map[string]map[*watcher]struct{}{}} }
 
 func (h *watchHub) add(id string) *watcher {
-	w := &watcher{ch: make(chan runbook.Event, 64)}
+	w := &watcher{ch: make(chan *runbook.Event, 64)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.subs[id] == nil {
@@ -60,9 +62,9 @@ func (h *watchHub) publish(id string, events []runbook.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for w := range h.subs[id] {
-		for _, ev := range events {
+		for i := range events {
 			select {
-			case w.ch <- ev:
+			case w.ch <- &events[i]:
 			default:
 				h.drop(id, w)
 			}
@@ -95,7 +97,7 @@ func (e *Engine) Watch(ctx context.Context, id string, afterSeq int64) (<-chan r
 		e.watchers.remove(id, w)
 		return nil, err
 	}
-	out := make(chan runbook.Event, 16)
+	out := make(chan runbook.Event, 4)
 	go func() {
 		defer close(out)
 		defer e.watchers.remove(id, w)
@@ -120,7 +122,7 @@ func (e *Engine) Watch(ctx context.Context, id string, afterSeq int64) (<-chan r
 		for {
 			select {
 			case ev, ok := <-w.ch:
-				if !ok || !send(ev) {
+				if !ok || !send(*ev) {
 					return
 				}
 			case <-ctx.Done():

@@ -13,7 +13,7 @@ import (
 type execution struct {
 	rec     *runbook.ExecutionRecord
 	steps   map[stepKey]*runbook.StepRecord
-	history []runbook.Event
+	history []*runbook.Event
 }
 
 type stepKey struct {
@@ -88,7 +88,8 @@ func (s *Store) apply(t *runbook.Transition) runbook.CommitResult {
 		s.waits.delete(ref)
 	}
 	for i := range t.Events {
-		ex.history = append(ex.history, copyEvent(&t.Events[i]))
+		ev := copyEvent(&t.Events[i])
+		ex.history = append(ex.history, &ev)
 	}
 	for _, st := range t.Steps {
 		c := copyStep(st)
@@ -212,7 +213,7 @@ func (s *Store) ListHistory(ctx context.Context, id string, afterSeq int64, limi
 	}
 	out := make([]runbook.Event, len(events))
 	for i := range events {
-		out[i] = copyEvent(&events[i])
+		out[i] = copyEvent(events[i])
 	}
 	return out, nil
 }
