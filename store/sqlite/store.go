@@ -39,7 +39,7 @@ var _ runbook.Store = (*Store)(nil)
 // Connection settings. busy_timeout only matters for a reader meeting a
 // checkpoint: the file lock keeps other processes away.
 const (
-	writeParams = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(0)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)&_txlock=immediate"
+	writeParams = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(0)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	readParams  = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(0)&_query_only=1"
 )
 
