@@ -126,13 +126,17 @@ type Transition struct {
 	// refused with ESTALE otherwise. Ignored when Create is set.
 	ExpectedSeq int64
 	// Create inserts the execution instead of updating it.
-	Create      bool
-	Events      []Event
-	Steps       []*StepRecord
-	PutTasks    []*Task
-	DeleteTasks []TaskRef
-	PutWaits    []*Wait
-	DeleteWaits []WaitRef
+	Create bool
+	Events []Event
+	// EncodedEvents optionally holds Events as JSON (encoding/json), one
+	// per event, encoded by the caller off the store's commit path. A store
+	// that keeps events as JSON uses them; stores must not require them.
+	EncodedEvents [][]byte
+	Steps         []*StepRecord
+	PutTasks      []*Task
+	DeleteTasks   []TaskRef
+	PutWaits      []*Wait
+	DeleteWaits   []WaitRef
 	// ClearAll deletes every task and wait of the execution before PutTasks
 	// and PutWaits are applied (the execution ended).
 	ClearAll bool

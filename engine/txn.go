@@ -265,17 +265,26 @@ func (t *txn) transition() (*runbook.Transition, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Events are encoded here, on the worker, rather than by the store on
+	// its single commit path.
+	encoded := make([][]byte, len(t.events))
+	for i := range t.events {
+		if encoded[i], err = json.Marshal(&t.events[i]); err != nil {
+			return nil, fmt.Errorf("encode event %d of execution %s: %w", t.events[i].Seq, t.s.ID, err)
+		}
+	}
 	tr := &runbook.Transition{
-		Execution:   rec,
-		ExpectedSeq: t.base,
-		Create:      t.create,
-		Events:      t.events,
-		PutTasks:    t.putTasks,
-		DeleteTasks: t.delTasks,
-		PutWaits:    t.putWaits,
-		DeleteWaits: t.delWaits,
-		ClearAll:    t.clearAll,
-		MatchInbox:  t.matches,
+		EncodedEvents: encoded,
+		Execution:     rec,
+		ExpectedSeq:   t.base,
+		Create:        t.create,
+		Events:        t.events,
+		PutTasks:      t.putTasks,
+		DeleteTasks:   t.delTasks,
+		PutWaits:      t.putWaits,
+		DeleteWaits:   t.delWaits,
+		ClearAll:      t.clearAll,
+		MatchInbox:    t.matches,
 	}
 	for _, k := range t.touched {
 		ss := t.s.instance(k)

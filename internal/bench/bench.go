@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -334,7 +335,10 @@ func newClient(concurrency int) *http.Client {
 	}}
 }
 
+// gc collects garbage and returns free memory to the system, so that RSS
+// measures what the process retains, not what the collector has yet to
+// hand back.
 func gc() {
 	runtime.GC()
-	runtime.GC()
+	debug.FreeOSMemory()
 }

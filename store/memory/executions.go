@@ -2,6 +2,8 @@ package memory
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"sort"
 
 	"github.com/runbookhq/runbook"
@@ -13,7 +15,7 @@ import (
 type execution struct {
 	rec     *runbook.ExecutionRecord
 	steps   map[stepKey]*runbook.StepRecord
-	history []*runbook.Event
+	history [][]byte // each event as JSON: compact, and immune to callers' changes
 }
 
 type stepKey struct {
@@ -42,6 +44,10 @@ func (s *Store) Commit(ctx context.Context, txs []*runbook.Transition) ([]runboo
 // apply applies one transition; s.mu is held.
 func (s *Store) apply(t *runbook.Transition) runbook.CommitResult {
 	if err := contract.CheckTransition(t); err != nil {
+		return runbook.CommitResult{Err: err}
+	}
+	encoded, err := encodeEvents(t)
+	if err != nil {
 		return runbook.CommitResult{Err: err}
 	}
 	rec := copyExecution(t.Execution)
@@ -88,8 +94,7 @@ func (s *Store) apply(t *runbook.Transition) runbook.CommitResult {
 		s.waits.delete(ref)
 	}
 	for i := range t.Events {
-		ev := copyEvent(&t.Events[i])
-		ex.history = append(ex.history, &ev)
+		ex.history = append(ex.history, encoded[i])
 	}
 	for _, st := range t.Steps {
 		c := copyStep(st)
@@ -213,7 +218,29 @@ func (s *Store) ListHistory(ctx context.Context, id string, afterSeq int64, limi
 	}
 	out := make([]runbook.Event, len(events))
 	for i := range events {
-		out[i] = copyEvent(events[i])
+		if err := json.Unmarshal(events[i], &out[i]); err != nil {
+			return nil, fmt.Errorf("decode event %d of execution %s: %w", start+int64(i)+1, id, err)
+		}
+	}
+	return out, nil
+}
+
+// encodeEvents returns the transition's events as JSON, copying the
+// caller's encoding when it gave one; an event that cannot be encoded
+// refuses the transition.
+func encodeEvents(t *runbook.Transition) ([][]byte, error) {
+	out := make([][]byte, len(t.Events))
+	for i := range t.Events {
+		if len(t.EncodedEvents) == len(t.Events) {
+			out[i] = copyBytes(t.EncodedEvents[i])
+			continue
+		}
+		b, err := json.Marshal(&t.Events[i])
+		if err != nil {
+			return nil, &runbook.Error{Code: runbook.EINVALID, Err: err,
+				Message: fmt.Sprintf("execution %q: event %d cannot be stored as JSON", t.Execution.ID, t.Events[i].Seq)}
+		}
+		out[i] = b
 	}
 	return out, nil
 }

@@ -95,6 +95,9 @@ func (c *committer) apply(ctx context.Context, t *runbook.Transition) (runbook.C
 // encodeEvents encodes the transition's events as stored; an event that
 // cannot be encoded refuses the transition.
 func encodeEvents(t *runbook.Transition) ([][]byte, error) {
+	if len(t.EncodedEvents) == len(t.Events) {
+		return t.EncodedEvents, nil
+	}
 	out := make([][]byte, len(t.Events))
 	for i := range t.Events {
 		b, err := json.Marshal(&t.Events[i])
