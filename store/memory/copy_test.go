@@ -107,7 +107,6 @@ func shares(a, b reflect.Value, path string) string {
 	return ""
 }
 
-
 func TestCopyRecordsAreDeep(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
