@@ -47,6 +47,12 @@ type Config struct {
 	ShutdownGrace time.Duration
 	// Observer receives measurements for metrics (default: none).
 	Observer Observer
+	// ExclusiveStore says that only this process uses the store (SQLite,
+	// memory). Attempts in flight are then not written as run tasks: the
+	// step rows in status running are their durable record, and Start runs
+	// them again. Stores shared by several processes need the tasks, whose
+	// leases move work from a dead node to the others.
+	ExclusiveStore bool
 }
 
 // Engine runs executions durably. Every change is a transition committed to
@@ -159,6 +165,11 @@ func (e *Engine) Start() {
 	go func() { defer e.loops.Done(); e.commits.run() }()
 	go func() { defer e.loops.Done(); e.pollLoop() }()
 	go func() { defer e.loops.Done(); e.renewLoop() }()
+	if e.cfg.ExclusiveStore {
+		if err := e.recoverAttempts(e.ctx); err != nil && e.ctx.Err() == nil {
+			e.log.Error("recover attempts in flight", "err", err)
+		}
+	}
 	e.nudge()
 }
 

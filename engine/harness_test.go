@@ -48,11 +48,12 @@ func newHarness(t *testing.T, configure ...func(*engine.Config)) *harness {
 		t.Fatal(err)
 	}
 	cfg := engine.Config{
-		Store:         h.store,
-		Executors:     builtin.Registry(ev, builtin.Options{}),
-		Evaluator:     ev,
-		Clock:         h.clock,
-		ShutdownGrace: time.Second,
+		Store:          h.store,
+		Executors:      builtin.Registry(ev, builtin.Options{}),
+		Evaluator:      ev,
+		Clock:          h.clock,
+		ShutdownGrace:  time.Second,
+		ExclusiveStore: exclusiveFor(t),
 	}
 	for _, c := range configure {
 		c(&cfg)
@@ -69,6 +70,13 @@ func newHarness(t *testing.T, configure ...func(*engine.Config)) *harness {
 	})
 	h.e = e
 	return h
+}
+
+// exclusiveFor alternates the two ways attempts in flight are recorded
+// (run tasks for shared stores, step rows for exclusive ones) between
+// tests, so that the whole suite covers both.
+func exclusiveFor(t *testing.T) bool {
+	return len(t.Name())%2 == 0
 }
 
 // put parses a YAML runbook (STUB replaced by the stub's URL) and stores it.

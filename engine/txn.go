@@ -112,7 +112,15 @@ func (t *txn) effects(ev *runbook.Event, k stepKey, prev *StepState) {
 
 	case runbook.EventStepStarted:
 		if !t.inline(k) {
-			t.putLocal(&runbook.Task{ExecutionID: id, Key: taskKey("run", k), Kind: runbook.TaskRun, StepID: k.step, Iteration: k.iter, Attempt: ev.Attempt})
+			task := &runbook.Task{ExecutionID: id, Key: taskKey("run", k), Kind: runbook.TaskRun, StepID: k.step, Iteration: k.iter, Attempt: ev.Attempt}
+			if t.e.cfg.ExclusiveStore {
+				// The step row, now running, is the durable record of the
+				// attempt: Start re-runs it after a crash.
+				task.DueAt, task.Owner, task.Deliveries = t.now, t.e.node, 1
+				t.local = append(t.local, task)
+			} else {
+				t.putLocal(task)
+			}
 		}
 
 	case runbook.EventStepRetryScheduled:
@@ -195,7 +203,11 @@ func (t *txn) endAttempt(k stepKey, prev *StepState) {
 			t.dropTask(runbook.TaskRef{ExecutionID: id, Key: taskKey("timeout", k)})
 		}
 	case prev.Status == runbook.StepRunning && !t.inline(k):
-		t.dropTask(runbook.TaskRef{ExecutionID: id, Key: taskKey("run", k)})
+		if t.e.cfg.ExclusiveStore {
+			t.dropLocal(id, taskKey("run", k))
+		} else {
+			t.dropTask(runbook.TaskRef{ExecutionID: id, Key: taskKey("run", k)})
+		}
 		t.interrupts = append(t.interrupts, k)
 	case prev.Status == runbook.StepRetrying:
 		t.dropTask(runbook.TaskRef{ExecutionID: id, Key: taskKey("retry", k)})
@@ -226,6 +238,19 @@ func (t *txn) dropTask(ref runbook.TaskRef) {
 		}
 	}
 	t.delTasks = append(t.delTasks, ref)
+}
+
+// dropLocal takes back a local task this transition made but did not
+// write (see Config.ExclusiveStore). Tasks that ran already are unaffected:
+// their worker finds the step no longer running.
+func (t *txn) dropLocal(executionID, key string) {
+	for j, l := range t.local {
+		if l.ExecutionID == executionID && l.Key == key {
+			t.local = append(t.local[:j], t.local[j+1:]...)
+			delete(t.preps, key)
+			return
+		}
+	}
 }
 
 // inline reports whether the instance's executor runs inside transitions.

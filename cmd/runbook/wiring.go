@@ -76,5 +76,7 @@ func newEngine(store runbook.Store, log *slog.Logger, opts engineOptions) (*engi
 		MaxConcurrentSteps: opts.maxConcurrentSteps,
 		ShutdownGrace:      opts.shutdownGrace,
 		Observer:           opts.observer,
+		// SQLite files and the memory store belong to one process.
+		ExclusiveStore: true,
 	})
 }

@@ -124,12 +124,13 @@ func newHarness(ctx context.Context, opts Options, client *http.Client) (*harnes
 		return nil, err
 	}
 	eng, err := engine.New(engine.Config{
-		Store:         store,
-		Executors:     builtin.Registry(ev, builtin.Options{HTTPClient: client}),
-		Evaluator:     ev,
-		Logger:        opts.Logger,
-		MaxAttempts:   4096,
-		ShutdownGrace: 5 * time.Second,
+		Store:          store,
+		Executors:      builtin.Registry(ev, builtin.Options{HTTPClient: client}),
+		Evaluator:      ev,
+		Logger:         opts.Logger,
+		MaxAttempts:    4096,
+		ShutdownGrace:  5 * time.Second,
+		ExclusiveStore: true,
 	})
 	if err != nil {
 		store.Close()

@@ -1,0 +1,106 @@
+package engine_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/runbookhq/runbook"
+	"github.com/runbookhq/runbook/clock"
+	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/executor/builtin"
+	"github.com/runbookhq/runbook/expr"
+)
+
+// secondEngine starts another engine on the harness's store, as a new
+// process (after a restart) or another node would.
+func secondEngine(t *testing.T, h *harness, exclusive bool) *engine.Engine {
+	t.Helper()
+	ev, err := expr.NewEvaluator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.New(engine.Config{Store: h.store, Executors: builtin.Registry(ev, builtin.Options{}), Evaluator: ev,
+		Clock: clock.Real{}, ShutdownGrace: time.Second, ExclusiveStore: exclusive, PollInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Start()
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+const heldRunbook = `
+id: held
+version: "1"
+steps:
+  - {id: first, type: call-service, config: {url: "STUB/json?n=1", method: POST}}
+  - {id: slow, type: call-service, dependsOn: [first], config: {url: "STUB/gate/slow", method: POST}}
+  - {id: last, type: call-service, dependsOn: [slow], config: {url: "STUB/json?n=3", method: POST}}
+`
+
+// waitOn waits, through engine e, until the execution ends.
+func waitOn(t *testing.T, e *engine.Engine, id string) *runbook.Execution {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	events, err := e.Watch(ctx, id, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range events {
+	}
+	x, err := e.GetExecution(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !x.Status.Terminal() {
+		t.Fatalf("execution did not end: %s", describe(x))
+	}
+	return x
+}
+
+func TestAnAttemptInterruptedByAStopRunsAgainAfterARestart(t *testing.T) {
+	t.Parallel()
+	for _, exclusive := range []bool{true, false} {
+		t.Run(map[bool]string{true: "exclusive store", false: "shared store"}[exclusive], func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, func(c *engine.Config) {
+				c.ExclusiveStore = exclusive
+				c.ShutdownGrace = 10 * time.Millisecond
+			})
+			h.put(heldRunbook)
+			id := h.start("held", nil)
+			h.gates.waitArrived(t, "slow")
+			// The first process stops while the attempt is in flight: the
+			// attempt is interrupted and not recorded.
+			if err := h.e.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if s := h.get(id).StepResults["slow"].Status; s != runbook.StepRunning {
+				t.Fatalf("the interrupted attempt was recorded as %s", s)
+			}
+			h.gates.open("slow")
+			e2 := secondEngine(t, h, exclusive)
+			x := waitOn(t, e2, id)
+			if x.Status != runbook.ExecutionCompleted {
+				t.Fatalf("after the restart: %s", describe(x))
+			}
+			if n := len(h.stub.Requests("/json")); n != 2 {
+				t.Fatalf("first and last must run once each, got %d calls", n)
+			}
+			var deliveries int
+			for _, ev := range h.history(id) {
+				if ev.Type == runbook.EventStepCompleted && ev.StepID == "slow" {
+					deliveries = ev.Deliveries
+				}
+			}
+			if deliveries != 2 {
+				t.Fatalf("the completion must record the redelivery, deliveries = %d", deliveries)
+			}
+			if err := engine.CheckFold(context.Background(), e2, id); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
