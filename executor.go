@@ -50,7 +50,10 @@ type StepRequest struct {
 	Runbook *Runbook
 	// Config is the step's config with every placeholder resolved.
 	Config map[string]any
-	// Data resolves field paths against the execution's data.
+	// Data resolves field paths against the execution's data. It reads
+	// the live state, so it is set only for inline executors, which run
+	// inside the transition; other executors get their config rendered and
+	// Data nil.
 	Data    DataScope
 	Context ExecutionContext
 	// IdempotencyKey is stable across attempts and crashes of this step

@@ -33,6 +33,7 @@ func (t *txn) start(k stepKey, attempt int) {
 	case exec == nil:
 		t.outcome(k, def, attempt, runbook.Failed(false, "no executor for step type %q", def.Type), 0)
 	case !t.inline(k):
+		req.Data = nil // see runbook.StepRequest.Data
 		if t.preps == nil {
 			t.preps = map[string]*attemptPrep{}
 		}
@@ -148,15 +149,16 @@ func idempotencyKey(executionID string, k stepKey) string {
 }
 
 // scope returns the data an instance's placeholders and conditions see.
+// Step outputs are looked up in the state, not copied.
 func (t *txn) scope(k stepKey) *expr.Scope {
 	s := t.s
-	steps := make(map[string]any, len(s.Steps))
-	for id, ss := range s.Steps {
-		if ss.Status == runbook.StepCompleted {
-			steps[id] = ss.Output
-		}
-	}
-	sc := &expr.Scope{ExecutionID: s.ID, Input: s.Input, Context: s.contextData(), Steps: steps, StepIDs: t.p.stepIDs}
+	sc := &expr.Scope{ExecutionID: s.ID, Input: s.Input, Context: s.contextData(), StepIDs: t.p.stepIDs,
+		Output: func(id string) (any, bool) {
+			if ss := s.Steps[id]; ss != nil && ss.Status == runbook.StepCompleted {
+				return ss.Output, true
+			}
+			return nil, false
+		}}
 	if k.iter > 0 {
 		if loop := s.Steps[k.step]; loop != nil && loop.Loop != nil {
 			l := loop.Loop

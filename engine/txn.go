@@ -47,7 +47,7 @@ type txn struct {
 }
 
 func (e *Engine) newTxn(ctx context.Context, s *State, p *plan) *txn {
-	return &txn{e: e, ctx: ctx, s: s, p: p, now: e.now(), base: s.Seq}
+	return &txn{e: e, ctx: ctx, s: s, p: p, now: e.now(), base: s.Seq, events: make([]runbook.Event, 0, 2)}
 }
 
 // fail aborts the transition: an engine bug, never a user error.

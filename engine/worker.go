@@ -100,6 +100,7 @@ func (e *Engine) runAttempt(task *runbook.Task, prep *attemptPrep) error {
 				t.advance()
 				return nil
 			}
+			req.Data = nil // see runbook.StepRequest.Data
 			prep = &attemptPrep{req: req, exec: exec, def: def}
 			prep.ctx, prep.cancel = context.WithCancelCause(e.ctx)
 			t.a.inflight[k] = prep.cancel

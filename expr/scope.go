@@ -14,6 +14,11 @@ type Scope struct {
 	Context any
 	// Steps holds the output of each completed step, by step id.
 	Steps map[string]any
+	// Output, when set and Steps is nil, returns the output of a completed
+	// step: the engine looks outputs up in its state instead of copying
+	// them into a map for every attempt. The map of all outputs is then
+	// built only when a path asks for "steps" as a whole.
+	Output func(stepID string) (any, bool)
 	// StepIDs holds every step id of the runbook, completed or not.
 	StepIDs map[string]bool
 	// Locals holds loop variables ("item", "index", "previous"); may be nil.
@@ -70,10 +75,7 @@ func (s *Scope) lookup(path string) (v any, problem string) {
 		return resolveExplained(s.ExecutionID, "executionId", "executionId", rest)
 	case "steps":
 		if len(rest) == 0 {
-			if s.Steps == nil {
-				return map[string]any{}, ""
-			}
-			return s.Steps, ""
+			return s.allOutputs(), ""
 		}
 		return s.stepOutput(rest[0], "steps."+rest[0], rest[1:])
 	}
@@ -94,14 +96,40 @@ func (s *Scope) isStep(id string) bool {
 	if s.StepIDs[id] {
 		return true
 	}
-	_, ok := s.Steps[id]
+	_, ok := s.output(id)
 	return ok
+}
+
+// output returns the output of a completed step.
+func (s *Scope) output(id string) (any, bool) {
+	if s.Steps == nil && s.Output != nil {
+		return s.Output(id)
+	}
+	out, ok := s.Steps[id]
+	return out, ok
+}
+
+// allOutputs returns the outputs of every completed step, by id.
+func (s *Scope) allOutputs() map[string]any {
+	if s.Steps == nil && s.Output != nil {
+		m := make(map[string]any, len(s.StepIDs))
+		for id := range s.StepIDs {
+			if out, ok := s.Output(id); ok {
+				m[id] = out
+			}
+		}
+		s.Steps = m
+	}
+	if s.Steps == nil {
+		return map[string]any{}
+	}
+	return s.Steps
 }
 
 // stepOutput resolves rest into the output of step id; name is how the
 // path wrote the step ("enrich" or "steps.enrich").
 func (s *Scope) stepOutput(id, name string, rest []string) (any, string) {
-	out, ok := s.Steps[id]
+	out, ok := s.output(id)
 	if !ok {
 		if s.StepIDs[id] {
 			return nil, fmt.Sprintf("step %q has no output", id)
