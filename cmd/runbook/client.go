@@ -146,6 +146,23 @@ func names(subs []subcommand) string {
 	return strings.Join(out, ", ")
 }
 
+// parse parses a client subcommand's flags, checks its positional
+// arguments (one per name in what) and connects the client.
+func (o *clientOptions) parse(fs *flag.FlagSet, args []string, what ...string) ([]string, *client.Client, error) {
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := exactArgs(rest, what...); err != nil {
+		return nil, nil, err
+	}
+	cl, err := o.client()
+	if err != nil {
+		return nil, nil, err
+	}
+	return rest, cl, nil
+}
+
 // exactArgs checks the number of positional arguments.
 func exactArgs(args []string, what ...string) error {
 	if len(args) == len(what) {

@@ -139,14 +139,7 @@ func (c *ExecutionsCommand) list(ctx context.Context, args []string) error {
 
 func (c *ExecutionsCommand) get(ctx context.Context, args []string) error {
 	fs := c.flags("get", "get ID")
-	rest, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := exactArgs(rest, "the execution ID"); err != nil {
-		return err
-	}
-	cl, err := c.opts.client()
+	rest, cl, err := c.opts.parse(fs, args, "the execution ID")
 	if err != nil {
 		return err
 	}
@@ -283,14 +276,7 @@ func (c *ExecutionsCommand) history(ctx context.Context, args []string) error {
 
 func (c *ExecutionsCommand) evidence(ctx context.Context, args []string) error {
 	fs := c.flags("evidence", "evidence ID")
-	rest, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := exactArgs(rest, "the execution ID"); err != nil {
-		return err
-	}
-	cl, err := c.opts.client()
+	rest, cl, err := c.opts.parse(fs, args, "the execution ID")
 	if err != nil {
 		return err
 	}
@@ -313,14 +299,7 @@ func (c *ExecutionsCommand) evidence(ctx context.Context, args []string) error {
 func (c *ExecutionsCommand) lifecycle(ctx context.Context, op string, args []string) error {
 	fs := c.flags(op, op+" ID [--reason R]")
 	reason := fs.String("reason", "", "why, for the audit trail")
-	rest, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := exactArgs(rest, "the execution ID"); err != nil {
-		return err
-	}
-	cl, err := c.opts.client()
+	rest, cl, err := c.opts.parse(fs, args, "the execution ID")
 	if err != nil {
 		return err
 	}
@@ -341,14 +320,7 @@ func (c *ExecutionsCommand) lifecycle(ctx context.Context, op string, args []str
 func (c *ExecutionsCommand) retry(ctx context.Context, args []string) error {
 	fs := c.flags("retry", "retry ID STEP [--reason R]")
 	reason := fs.String("reason", "", "why, for the audit trail")
-	rest, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := exactArgs(rest, "the execution ID", "the STEP id"); err != nil {
-		return err
-	}
-	cl, err := c.opts.client()
+	rest, cl, err := c.opts.parse(fs, args, "the execution ID", "the STEP id")
 	if err != nil {
 		return err
 	}

@@ -33,14 +33,7 @@ func (c *RunbooksCommand) flags(name, synopsis string) *flag.FlagSet {
 
 func (c *RunbooksCommand) list(ctx context.Context, args []string) error {
 	fs := c.flags("list", "list [--server URL] [--output table|json]")
-	rest, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := exactArgs(rest); err != nil {
-		return err
-	}
-	cl, err := c.opts.client()
+	_, cl, err := c.opts.parse(fs, args)
 	if err != nil {
 		return err
 	}
@@ -62,14 +55,7 @@ func (c *RunbooksCommand) list(ctx context.Context, args []string) error {
 func (c *RunbooksCommand) get(ctx context.Context, args []string) error {
 	fs := c.flags("get", "get ID [--version V] [--server URL] [--output table|json]")
 	version := fs.String("version", "", "the version to show (default: the latest)")
-	rest, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := exactArgs(rest, "the runbook ID"); err != nil {
-		return err
-	}
-	cl, err := c.opts.client()
+	rest, cl, err := c.opts.parse(fs, args, "the runbook ID")
 	if err != nil {
 		return err
 	}
@@ -100,14 +86,7 @@ func (c *RunbooksCommand) get(ctx context.Context, args []string) error {
 
 func (c *RunbooksCommand) versions(ctx context.Context, args []string) error {
 	fs := c.flags("versions", "versions ID [--server URL] [--output table|json]")
-	rest, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := exactArgs(rest, "the runbook ID"); err != nil {
-		return err
-	}
-	cl, err := c.opts.client()
+	rest, cl, err := c.opts.parse(fs, args, "the runbook ID")
 	if err != nil {
 		return err
 	}

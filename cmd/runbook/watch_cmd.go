@@ -22,14 +22,7 @@ type WatchCommand struct {
 func (c *WatchCommand) Run(ctx context.Context, args []string) error {
 	fs := newFlagSet("watch", "watch EXECUTION [--server URL] [--output table|json]", c.stdio.Err)
 	c.opts.register(fs)
-	rest, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := exactArgs(rest, "the EXECUTION id"); err != nil {
-		return err
-	}
-	cl, err := c.opts.client()
+	rest, cl, err := c.opts.parse(fs, args, "the EXECUTION id")
 	if err != nil {
 		return err
 	}
