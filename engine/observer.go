@@ -13,7 +13,7 @@ type Observer interface {
 	ExecutionStarted(runbookID string)
 	// ExecutionFinished is called when an execution reached a terminal
 	// status (a failed execution revived by a retry may finish again).
-	ExecutionFinished(runbookID string, status runbook.ExecutionStatus, took time.Duration)
+	ExecutionFinished(executionID, runbookID string, status runbook.ExecutionStatus, took time.Duration)
 	// StepFinished is called when an attempt of a step (or iteration)
 	// ended: outcome is completed, failed, retrying, cancelled or parked.
 	StepFinished(stepType runbook.StepType, outcome string)
@@ -24,10 +24,10 @@ type Observer interface {
 
 type nopObserver struct{}
 
-func (nopObserver) ExecutionStarted(string)                                          {}
-func (nopObserver) ExecutionFinished(string, runbook.ExecutionStatus, time.Duration) {}
-func (nopObserver) StepFinished(runbook.StepType, string)                            {}
-func (nopObserver) AttemptDuration(runbook.StepType, time.Duration)                  {}
+func (nopObserver) ExecutionStarted(string)                                                  {}
+func (nopObserver) ExecutionFinished(string, string, runbook.ExecutionStatus, time.Duration) {}
+func (nopObserver) StepFinished(runbook.StepType, string)                                    {}
+func (nopObserver) AttemptDuration(runbook.StepType, time.Duration)                          {}
 
 // observe reports a committed transition's events to the observer.
 func (e *Engine) observe(t *txn) {
@@ -37,7 +37,7 @@ func (e *Engine) observe(t *txn) {
 		case runbook.EventExecutionStarted:
 			e.obs.ExecutionStarted(t.s.RunbookID)
 		case runbook.EventExecutionCompleted, runbook.EventExecutionFailed, runbook.EventExecutionCancelled:
-			e.obs.ExecutionFinished(t.s.RunbookID, t.s.Status, ev.Time.Sub(t.s.StartTime))
+			e.obs.ExecutionFinished(t.s.ID, t.s.RunbookID, t.s.Status, ev.Time.Sub(t.s.StartTime))
 		case runbook.EventStepCompleted, runbook.EventStepFailed, runbook.EventStepRetryScheduled, runbook.EventStepCancelled,
 			runbook.EventApprovalRequested, runbook.EventEventAwaited:
 			if ev.Reused {

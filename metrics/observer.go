@@ -15,7 +15,7 @@ func (m *Metrics) ExecutionStarted(runbookID string) {
 
 // ExecutionFinished counts an execution that reached a terminal status and
 // records how long it took.
-func (m *Metrics) ExecutionFinished(runbookID string, status runbook.ExecutionStatus, took time.Duration) {
+func (m *Metrics) ExecutionFinished(_, runbookID string, status runbook.ExecutionStatus, took time.Duration) {
 	m.executionsFinished.WithLabelValues(runbookID, string(status)).Inc()
 	m.executionDuration.WithLabelValues(string(status)).Observe(took.Seconds())
 }

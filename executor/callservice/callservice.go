@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/runbookhq/runbook"
-	"github.com/runbookhq/runbook/executor"
 )
 
 // DefaultMaxResponseBytes is the largest response body read when neither the
@@ -134,8 +133,8 @@ func parseConfig(m map[string]any) (*runbook.CallServiceConfig, *url.URL, *runbo
 	invalid := func(format string, args ...any) *runbook.StepError {
 		return &runbook.StepError{Message: fmt.Sprintf(format, args...), Code: runbook.EINVALID}
 	}
-	var cfg runbook.CallServiceConfig
-	if err := executor.DecodeConfig(stringifyHeaders(m), &cfg); err != nil {
+	cfg, err := decodeConfig(m)
+	if err != nil {
 		return nil, nil, invalid("invalid call-service config: %v", err)
 	}
 	if p := strings.ToLower(cfg.Protocol); p != "" && p != "http" {
@@ -167,7 +166,7 @@ func parseConfig(m map[string]any) (*runbook.CallServiceConfig, *url.URL, *runbo
 		}
 		u.RawQuery = q.Encode()
 	}
-	return &cfg, u, nil
+	return cfg, u, nil
 }
 
 // stringifyHeaders returns m with the values of its headers turned into

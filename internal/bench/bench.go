@@ -111,6 +111,7 @@ func defaultN(n, def int) int {
 type harness struct {
 	store runbook.Store
 	eng   *engine.Engine
+	ends  *finishes
 }
 
 func newHarness(ctx context.Context, opts Options, client *http.Client) (*harness, error) {
@@ -123,7 +124,9 @@ func newHarness(ctx context.Context, opts Options, client *http.Client) (*harnes
 		store.Close()
 		return nil, err
 	}
+	ends := newFinishes()
 	eng, err := engine.New(engine.Config{
+		Observer:       ends,
 		Store:          store,
 		Executors:      builtin.Registry(ev, builtin.Options{HTTPClient: client}),
 		Evaluator:      ev,
@@ -137,7 +140,7 @@ func newHarness(ctx context.Context, opts Options, client *http.Client) (*harnes
 		return nil, err
 	}
 	eng.Start()
-	return &harness{store: store, eng: eng}, nil
+	return &harness{store: store, eng: eng, ends: ends}, nil
 }
 
 func (h *harness) close() {
@@ -162,18 +165,11 @@ func (h *harness) runOne(ctx context.Context, runbookID string, input any) (time
 	if err != nil {
 		return 0, false, err
 	}
-	events, err := h.eng.Watch(ctx, id, 0)
+	status, err := h.ends.wait(ctx, id)
 	if err != nil {
 		return 0, false, err
 	}
-	completed := false
-	for ev := range events {
-		switch ev.Type {
-		case runbook.EventExecutionCompleted:
-			completed = true
-		}
-	}
-	return time.Since(began), completed, ctx.Err()
+	return time.Since(began), status == runbook.ExecutionCompleted, nil
 }
 
 // clients runs n jobs with c concurrent workers and returns the latencies.
