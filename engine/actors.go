@@ -12,7 +12,7 @@ import (
 // executions have no actor: they cost no memory but their stored rows.
 type actor struct {
 	mu    sync.Mutex
-	state *State // nil until loaded; dropped when a commit fails
+	state *execState // nil until loaded; dropped when a commit fails
 	// inflight maps attempts running on this node to their cancel
 	// functions (guarded by mu); count mirrors its size for eviction.
 	inflight map[stepKey]context.CancelCauseFunc

@@ -8,10 +8,10 @@ import (
 )
 
 // apply folds one history event into the state. It is the engine's only way
-// to change a State, and it rejects every move the transition table below
+// to change an execState, and it rejects every move the transition table below
 // does not allow, so that a corrupt or reordered history is detected instead
 // of replayed into a wrong state.
-func apply(s *State, ev *runbook.Event) error {
+func apply(s *execState, ev *runbook.Event) error {
 	if ev.Seq != s.Seq+1 {
 		return fmt.Errorf("event %d (%s) does not follow event %d", ev.Seq, ev.Type, s.Seq)
 	}
@@ -39,7 +39,7 @@ func describeStep(ev *runbook.Event) string {
 	return fmt.Sprintf(" of step %q", ev.StepID)
 }
 
-func applyEvent(s *State, ev *runbook.Event) error {
+func applyEvent(s *execState, ev *runbook.Event) error {
 	t := ev.Time
 	switch ev.Type {
 	case runbook.EventExecutionStarted:
@@ -60,7 +60,7 @@ func applyEvent(s *State, ev *runbook.Event) error {
 		s.StartTime = t
 		s.Status = runbook.ExecutionRunning
 		if s.Steps == nil {
-			s.Steps = map[string]*StepState{}
+			s.Steps = map[string]*stepState{}
 		}
 		return nil
 
@@ -128,7 +128,7 @@ func applyEvent(s *State, ev *runbook.Event) error {
 		if ev.Iteration > 0 {
 			return fmt.Errorf("no such iteration")
 		}
-		ss = &StepState{StepID: ev.StepID, Status: runbook.StepPending}
+		ss = &stepState{StepID: ev.StepID, Status: runbook.StepPending}
 		s.Steps[ev.StepID] = ss
 	}
 	return applyStep(s, ss, ev)
@@ -136,7 +136,7 @@ func applyEvent(s *State, ev *runbook.Event) error {
 
 // startIteration applies StepStarted to a loop iteration, creating it when
 // it is the next one.
-func startIteration(s *State, ev *runbook.Event) error {
+func startIteration(s *execState, ev *runbook.Event) error {
 	loop := s.Steps[ev.StepID]
 	if loop == nil || loop.Loop == nil || loop.Status != runbook.StepRunning {
 		return fmt.Errorf("step is not a running loop")
@@ -147,14 +147,14 @@ func startIteration(s *State, ev *runbook.Event) error {
 		if ev.Iteration > l.MaxIterations || (!l.While && ev.Iteration > len(l.Items)) {
 			return fmt.Errorf("iteration beyond the loop's limit")
 		}
-		l.Iterations = append(l.Iterations, &StepState{StepID: ev.StepID, Iteration: ev.Iteration, Status: runbook.StepPending})
+		l.Iterations = append(l.Iterations, &stepState{StepID: ev.StepID, Iteration: ev.Iteration, Status: runbook.StepPending})
 	case ev.Iteration > len(l.Iterations):
 		return fmt.Errorf("iterations must start in order")
 	}
 	return applyStep(s, l.Iterations[ev.Iteration-1], ev)
 }
 
-func applyStep(s *State, ss *StepState, ev *runbook.Event) error {
+func applyStep(s *execState, ss *stepState, ev *runbook.Event) error {
 	t := ev.Time
 	st := ss.Status
 	switch ev.Type {
@@ -259,7 +259,7 @@ func applyStep(s *State, ss *StepState, ev *runbook.Event) error {
 		if st != runbook.StepRunning || ss.Loop != nil {
 			return fmt.Errorf("cannot start the loop of a %s step", st)
 		}
-		ss.Loop = &LoopState{Items: ev.Items, While: ev.While, Concurrency: ev.Concurrency, MaxIterations: ev.MaxIterations}
+		ss.Loop = &loopState{Items: ev.Items, While: ev.While, Concurrency: ev.Concurrency, MaxIterations: ev.MaxIterations}
 		if !ev.While && ss.Loop.Items == nil {
 			ss.Loop.Items = []any{}
 		}
@@ -330,13 +330,13 @@ func applyStep(s *State, ss *StepState, ev *runbook.Event) error {
 
 // refreshStatus derives running / awaiting_approval / awaiting_event from
 // the steps of an execution that is neither paused nor ended.
-func (s *State) refreshStatus() {
+func (s *execState) refreshStatus() {
 	if !s.Status.Active() {
 		return
 	}
 	busy, approval, event := false, false, false
-	var visit func(ss *StepState)
-	visit = func(ss *StepState) {
+	var visit func(ss *stepState)
+	visit = func(ss *stepState) {
 		switch ss.Status {
 		case runbook.StepAwaitingApproval:
 			approval = true

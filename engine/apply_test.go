@@ -13,8 +13,8 @@ import (
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func started() *State {
-	s := &State{ID: "x", Steps: map[string]*StepState{}}
+func started() *execState {
+	s := &execState{ID: "x", Steps: map[string]*stepState{}}
 	ev := runbook.Event{Seq: 1, Type: runbook.EventExecutionStarted, Time: t0, Start: &runbook.StartInfo{RunbookID: "r", RunbookVersion: "1"}}
 	if err := apply(s, &ev); err != nil {
 		panic(err)
@@ -70,7 +70,7 @@ func TestApplyRejectsIllegalTransitions(t *testing.T) {
 
 func TestApplyRejectsGapsAndAHistoryWithoutStart(t *testing.T) {
 	t.Parallel()
-	s := &State{ID: "x", Steps: map[string]*StepState{}}
+	s := &execState{ID: "x", Steps: map[string]*stepState{}}
 	if err := apply(s, &runbook.Event{Seq: 1, Type: runbook.EventStepStarted, StepID: "a", Attempt: 1}); err == nil {
 		t.Fatal("a history must begin with ExecutionStarted")
 	}
@@ -125,7 +125,7 @@ func TestGoldenHistories(t *testing.T) {
 	}
 }
 
-func goldenView(s *State) map[string]any {
+func goldenView(s *execState) map[string]any {
 	steps := map[string]any{}
 	for id, ss := range s.Steps {
 		entry := map[string]any{"status": ss.Status, "attempt": ss.Attempt}

@@ -177,7 +177,7 @@ func (t *txn) scope(k stepKey) *expr.Scope {
 
 // contextData returns the execution context as JSON-like data for paths,
 // computed once per loaded state (the context never changes).
-func (s *State) contextData() any {
+func (s *execState) contextData() any {
 	if s.ctxData != nil {
 		return s.ctxData
 	}

@@ -29,7 +29,7 @@ func CheckFold(ctx context.Context, e *Engine, id string) error {
 	return nil
 }
 
-func stateDump(s *State) map[string]any {
+func stateDump(s *execState) map[string]any {
 	steps := map[string]any{}
 	for id, ss := range s.Steps {
 		entry := map[string]any{"step": ss}

@@ -85,7 +85,7 @@ type createSpec struct {
 	maxDepth   int // inherited limit; 0 for a top-level execution
 	originalID string
 	fromStep   string
-	reuse      *State // the original execution, when replaying from a step
+	reuse      *execState // the original execution, when replaying from a step
 	deletes    []runbook.TaskRef
 }
 
@@ -121,7 +121,7 @@ func (e *Engine) createExecution(ctx context.Context, cs createSpec) (string, er
 	if maxConcurrent <= 0 {
 		maxConcurrent = e.cfg.MaxConcurrentSteps
 	}
-	st := &State{ID: cs.id, Steps: map[string]*StepState{}}
+	st := &execState{ID: cs.id, Steps: map[string]*stepState{}}
 	a := e.actors.acquire(cs.id)
 	a.state = st
 	t := e.newTxn(ctx, st, p)
@@ -165,7 +165,7 @@ func (e *Engine) createExecution(ctx context.Context, cs createSpec) (string, er
 
 // reuse copies into a replay the results of the original's steps that are
 // not downstream of the step the replay starts from.
-func (t *txn) reuse(orig *State, from string) {
+func (t *txn) reuse(orig *execState, from string) {
 	down := t.p.downstream(from)
 	for _, def := range t.p.order {
 		if down[def.ID] {

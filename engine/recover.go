@@ -47,7 +47,7 @@ func (e *Engine) recoverExecution(ctx context.Context, id string) (int, error) {
 		return 0, fmt.Errorf("recover execution %s: %w", id, err)
 	}
 	n := 0
-	redeliver := func(k stepKey, ss *StepState) {
+	redeliver := func(k stepKey, ss *stepState) {
 		if ss.Status != runbook.StepRunning || ss.ChildID != "" || ss.Loop != nil {
 			return
 		}

@@ -69,7 +69,7 @@ func (t *txn) pass() bool {
 }
 
 // firstFailed returns the first step, in definition order, that failed.
-func (t *txn) firstFailed() *StepState {
+func (t *txn) firstFailed() *stepState {
 	for _, def := range t.p.order {
 		if ss := t.s.Steps[def.ID]; ss != nil && ss.Status == runbook.StepFailed {
 			return ss
@@ -81,7 +81,7 @@ func (t *txn) firstFailed() *StepState {
 // failExecution winds down an execution with a failed step: nothing new
 // starts, waits and pending retries are cancelled, attempts in flight
 // finish, and once none is left the execution fails with the step's error.
-func (t *txn) failExecution(failed *StepState) {
+func (t *txn) failExecution(failed *stepState) {
 	reason := fmt.Sprintf("execution is failing: step %q failed", failed.StepID)
 	inFlight := false
 	for _, def := range t.p.order {
@@ -123,7 +123,7 @@ func (t *txn) failExecution(failed *StepState) {
 	}
 }
 
-func (ss *StepState) errorCode() string {
+func (ss *stepState) errorCode() string {
 	if ss.Error != nil {
 		return ss.Error.Code
 	}
@@ -257,7 +257,7 @@ func contains(list []string, s string) bool {
 
 // advanceLoop starts the iterations a running loop may start and ends the
 // loop when its iterations are done.
-func (t *txn) advanceLoop(def *runbook.Step, ss *StepState) {
+func (t *txn) advanceLoop(def *runbook.Step, ss *stepState) {
 	l := ss.Loop
 	for _, it := range l.Iterations {
 		if it.Status == runbook.StepFailed {
@@ -335,7 +335,7 @@ func (t *txn) loopCondition(def *runbook.Step) *runbook.Condition {
 	return &runbook.Condition{Expression: "false"}
 }
 
-func (t *txn) completeLoop(def *runbook.Step, ss *StepState, reason string) {
+func (t *txn) completeLoop(def *runbook.Step, ss *stepState, reason string) {
 	l := ss.Loop
 	items := l.Items
 	if items == nil {

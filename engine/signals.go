@@ -69,7 +69,7 @@ func (e *Engine) Decide(ctx context.Context, id, stepID string, d DecisionReques
 
 // parkedInstance finds the instance a signal is for and checks that it
 // waits in the given status.
-func (t *txn) parkedInstance(stepID string, iter int, want runbook.StepStatus, what string) (stepKey, *StepState, error) {
+func (t *txn) parkedInstance(stepID string, iter int, want runbook.StepStatus, what string) (stepKey, *stepState, error) {
 	if t.p.rb.Step(stepID) == nil {
 		return stepKey{}, nil, runbook.Errorf(runbook.ENOTFOUND, "step %q not found in execution %s", stepID, t.s.ID)
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/runbookhq/runbook"
 )
 
-// The stored projection of an execution is its State split in rows: the
+// The stored projection of an execution is its execState split in rows: the
 // execution row carries the execution-level fields, one step row per step
 // and per loop iteration carries that instance. Only rows a transition
 // touched are written.
@@ -21,7 +21,7 @@ type staticData struct {
 
 // executionRecord returns the execution row of s; create adds the static
 // part.
-func executionRecord(s *State, create bool) (*runbook.ExecutionRecord, error) {
+func executionRecord(s *execState, create bool) (*runbook.ExecutionRecord, error) {
 	data, err := json.Marshal(s)
 	if err != nil {
 		return nil, fmt.Errorf("encode execution %s: %w", s.ID, err)
@@ -49,7 +49,7 @@ func executionRecord(s *State, create bool) (*runbook.ExecutionRecord, error) {
 }
 
 // stepRecord returns the step row of one step or iteration.
-func stepRecord(executionID string, ss *StepState) (*runbook.StepRecord, error) {
+func stepRecord(executionID string, ss *stepState) (*runbook.StepRecord, error) {
 	data, err := json.Marshal(ss)
 	if err != nil {
 		return nil, fmt.Errorf("encode step %s of execution %s: %w", ss.StepID, executionID, err)
@@ -63,9 +63,9 @@ func stepRecord(executionID string, ss *StepState) (*runbook.StepRecord, error) 
 	}, nil
 }
 
-// stateFromRecords rebuilds a State from its stored rows.
-func stateFromRecords(rec *runbook.ExecutionRecord, steps []*runbook.StepRecord) (*State, error) {
-	s := &State{}
+// stateFromRecords rebuilds an execState from its stored rows.
+func stateFromRecords(rec *runbook.ExecutionRecord, steps []*runbook.StepRecord) (*execState, error) {
+	s := &execState{}
 	if err := json.Unmarshal(rec.Data, s); err != nil {
 		return nil, fmt.Errorf("decode execution %s: %w", rec.ID, err)
 	}
@@ -74,10 +74,10 @@ func stateFromRecords(rec *runbook.ExecutionRecord, steps []*runbook.StepRecord)
 		return nil, fmt.Errorf("decode input of execution %s: %w", rec.ID, err)
 	}
 	s.Input, s.Context = static.Input, static.Context
-	s.Steps = make(map[string]*StepState, len(steps))
-	var iterations []*StepState
+	s.Steps = make(map[string]*stepState, len(steps))
+	var iterations []*stepState
 	for _, r := range steps {
-		ss := &StepState{}
+		ss := &stepState{}
 		if err := json.Unmarshal(r.Data, ss); err != nil {
 			return nil, fmt.Errorf("decode step %s of execution %s: %w", r.StepID, rec.ID, err)
 		}
@@ -111,10 +111,10 @@ func stateFromRecords(rec *runbook.ExecutionRecord, steps []*runbook.StepRecord)
 	return s, nil
 }
 
-// replay folds a whole history into a new State: the definition of what
+// replay folds a whole history into a new execState: the definition of what
 // the stored snapshot must equal.
-func replay(id string, history []runbook.Event) (*State, error) {
-	s := &State{ID: id, Steps: map[string]*StepState{}}
+func replay(id string, history []runbook.Event) (*execState, error) {
+	s := &execState{ID: id, Steps: map[string]*stepState{}}
 	for i := range history {
 		if err := apply(s, &history[i]); err != nil {
 			return nil, err

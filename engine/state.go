@@ -6,11 +6,11 @@ import (
 	"github.com/runbookhq/runbook"
 )
 
-// State is the current state of one execution: a pure fold of its history
+// execState is the current state of one execution: a pure fold of its history
 // (see apply). The engine keeps it in memory only while the execution has
 // work in flight on this node; otherwise it is rebuilt from the stored
 // snapshot, which is the same fold materialised.
-type State struct {
+type execState struct {
 	ID                 string                   `json:"id"`
 	RunbookID          string                   `json:"runbookId"`
 	RunbookVersion     string                   `json:"runbookVersion"`
@@ -40,15 +40,15 @@ type State struct {
 	EvidenceCount      int                      `json:"evidenceCount"`
 
 	// Steps holds the steps that have left pending (absent means pending).
-	Steps map[string]*StepState `json:"-"`
+	Steps map[string]*stepState `json:"-"`
 
 	// ctxData caches Context as JSON-like data (see contextData).
 	ctxData any
 }
 
-// StepState is the state of one step, or of one loop iteration
+// stepState is the state of one step, or of one loop iteration
 // (Iteration >= 1, kept in the loop step's Loop.Iterations).
-type StepState struct {
+type stepState struct {
 	StepID        string             `json:"stepId"`
 	Iteration     int                `json:"iteration,omitempty"`
 	Status        runbook.StepStatus `json:"status"`
@@ -68,17 +68,17 @@ type StepState struct {
 	NotTaken  []string           `json:"notTaken,omitempty"`
 	ChildID   string             `json:"childExecutionId,omitempty"`
 	Reused    bool               `json:"reused,omitempty"`
-	Loop      *LoopState         `json:"loop,omitempty"`
+	Loop      *loopState         `json:"loop,omitempty"`
 }
 
-// LoopState is the progress of a loop step. Iterations are stored as their
+// loopState is the progress of a loop step. Iterations are stored as their
 // own step rows; Items are fixed when the loop starts.
-type LoopState struct {
+type loopState struct {
 	Items         []any        `json:"items,omitempty"`
 	While         bool         `json:"while,omitempty"`
 	Concurrency   int          `json:"concurrency"`
 	MaxIterations int          `json:"maxIterations"`
-	Iterations    []*StepState `json:"-"`
+	Iterations    []*stepState `json:"-"`
 }
 
 // stepKey names a step or a loop iteration.
@@ -88,7 +88,7 @@ type stepKey struct {
 }
 
 // instance returns the state of a step or of one of its loop iterations.
-func (s *State) instance(k stepKey) *StepState {
+func (s *execState) instance(k stepKey) *stepState {
 	st := s.Steps[k.step]
 	if st == nil || k.iter == 0 {
 		return st
@@ -100,12 +100,12 @@ func (s *State) instance(k stepKey) *StepState {
 }
 
 // parked reports whether the step waits for a person or an event.
-func (ss *StepState) parked() bool {
+func (ss *stepState) parked() bool {
 	return ss.Status == runbook.StepAwaitingApproval || ss.Status == runbook.StepAwaitingEvent
 }
 
 // results returns the outputs of the iterations in order.
-func (l *LoopState) results() []any {
+func (l *loopState) results() []any {
 	out := make([]any, len(l.Iterations))
 	for i, it := range l.Iterations {
 		out[i] = it.Output

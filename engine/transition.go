@@ -14,7 +14,7 @@ const maxStaleRetries = 8
 
 // load returns the state of the execution held by a locked actor, reading
 // it from the store when it is not cached.
-func (e *Engine) load(ctx context.Context, a *actor, id string) (*State, *plan, error) {
+func (e *Engine) load(ctx context.Context, a *actor, id string) (*execState, *plan, error) {
 	if a.state == nil {
 		rec, steps, err := e.store.GetExecution(ctx, id)
 		if err != nil {

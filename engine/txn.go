@@ -18,7 +18,7 @@ type txn struct {
 	e    *Engine
 	a    *actor // the locked actor of the execution
 	ctx  context.Context
-	s    *State
+	s    *execState
 	p    *plan
 	now  time.Time
 	base int64 // the stored seq the transition builds on
@@ -46,7 +46,7 @@ type txn struct {
 	inbox      [][]*runbook.InboxEvent
 }
 
-func (e *Engine) newTxn(ctx context.Context, s *State, p *plan) *txn {
+func (e *Engine) newTxn(ctx context.Context, s *execState, p *plan) *txn {
 	return &txn{e: e, ctx: ctx, s: s, p: p, now: e.now(), base: s.Seq, events: make([]runbook.Event, 0, 2)}
 }
 
@@ -67,7 +67,7 @@ func (t *txn) emit(ev runbook.Event) {
 		ev.Time = t.now
 	}
 	k := stepKey{ev.StepID, ev.Iteration}
-	var prev StepState
+	var prev stepState
 	if ev.StepID != "" {
 		if ss := t.s.instance(k); ss != nil {
 			prev = *ss
@@ -102,7 +102,7 @@ const (
 
 // effects derives tasks and waits from an event just applied; prev is the
 // instance as it was before.
-func (t *txn) effects(ev *runbook.Event, k stepKey, prev *StepState) {
+func (t *txn) effects(ev *runbook.Event, k stepKey, prev *stepState) {
 	id := t.s.ID
 	switch ev.Type {
 	case runbook.EventExecutionStarted:
@@ -193,7 +193,7 @@ func childCancelReason(parentID string, ev *runbook.Event) string {
 
 // endAttempt removes what an instance in its previous status had pending:
 // the run task of an attempt, a retry timer, a wait and its timer.
-func (t *txn) endAttempt(k stepKey, prev *StepState) {
+func (t *txn) endAttempt(k stepKey, prev *stepState) {
 	id := t.s.ID
 	switch {
 	case prev.Status == runbook.StepRunning && prev.ChildID != "":

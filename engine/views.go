@@ -10,7 +10,7 @@ import (
 )
 
 // snapshot reads an execution's state and plan from the store.
-func (e *Engine) snapshot(ctx context.Context, id string) (*State, *plan, error) {
+func (e *Engine) snapshot(ctx context.Context, id string) (*execState, *plan, error) {
 	rec, steps, err := e.store.GetExecution(ctx, id)
 	if err != nil {
 		return nil, nil, err
@@ -36,7 +36,7 @@ func (e *Engine) GetExecution(ctx context.Context, id string) (*runbook.Executio
 	return executionView(p, st), nil
 }
 
-func executionView(p *plan, s *State) *runbook.Execution {
+func executionView(p *plan, s *execState) *runbook.Execution {
 	x := &runbook.Execution{
 		ID:                  s.ID,
 		RunbookID:           s.RunbookID,
@@ -80,7 +80,7 @@ func executionView(p *plan, s *State) *runbook.Execution {
 
 // stepView returns the read model of a step (or iteration) state; nil
 // state means pending.
-func stepView(p *plan, s *State, stepID string, ss *StepState) *runbook.StepResult {
+func stepView(p *plan, s *execState, stepID string, ss *stepState) *runbook.StepResult {
 	r := &runbook.StepResult{StepID: stepID, Status: runbook.StepPending}
 	if def := p.rb.Step(stepID); def != nil {
 		r.Type = def.Type

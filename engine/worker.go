@@ -156,7 +156,7 @@ func safeExecute(ctx context.Context, exec runbook.Executor, req *runbook.StepRe
 
 // forgetStale deletes a task that no longer matches its execution, unless
 // a newer task of the same key may live in its row.
-func (t *txn) forgetStale(task *runbook.Task, ss *StepState) {
+func (t *txn) forgetStale(task *runbook.Task, ss *stepState) {
 	if t.s.Status.Terminal() || ss == nil || ss.Status.Done() {
 		t.delTasks = append(t.delTasks, runbook.TaskRef{ExecutionID: task.ExecutionID, Key: task.Key})
 	}
@@ -219,7 +219,7 @@ func (e *Engine) fireTimer(task *runbook.Task) error {
 }
 
 // waitState is what a parked instance has received so far.
-func waitState(ss *StepState) *runbook.WaitState {
+func waitState(ss *stepState) *runbook.WaitState {
 	ws := &runbook.WaitState{Approvals: append([]runbook.Approval(nil), ss.Approvals...)}
 	if ss.Wait != nil {
 		ws.Info = *ss.Wait
@@ -270,7 +270,7 @@ func (e *Engine) childEnded(task *runbook.Task) error {
 }
 
 // finishChild records a child's end on the parent step and ends the step.
-func (t *txn) finishChild(k stepKey, ss *StepState, p childPayload) {
+func (t *txn) finishChild(k stepKey, ss *stepState, p childPayload) {
 	ev := runbook.Event{Type: runbook.EventChildFinished, StepID: k.step, Iteration: k.iter, Attempt: ss.Attempt,
 		ChildID: p.ChildID, ChildStatus: p.Status, Output: p.Output}
 	if p.Error != "" {
