@@ -104,6 +104,8 @@ func (e *Engine) commit(ctx context.Context, a *actor, t *txn) error {
 		return err
 	}
 	t.inbox = results[0].Inbox
+	// Measurements read the state, so they are taken under the lock.
+	e.observe(t)
 	// Keep the actor (and its cached state) while its tasks run here, and
 	// make prepared attempts interruptible from now on.
 	for _, task := range t.local {
@@ -121,7 +123,8 @@ func (e *Engine) commit(ctx context.Context, a *actor, t *txn) error {
 
 // afterCommit does what a committed transition asks of this node: run its
 // local tasks, interrupt cancelled attempts, deliver events that arrived
-// before a wait, tell watchers.
+// before a wait, tell watchers. It runs without the execution's lock, so it
+// must not read the state (t.s) beyond its id.
 func (e *Engine) afterCommit(t *txn) {
 	for _, task := range t.local {
 		var prep *attemptPrep
@@ -152,7 +155,6 @@ func (e *Engine) afterCommit(t *txn) {
 		}
 	}
 	e.watchers.publish(t.s.ID, t.events)
-	e.observe(t)
 }
 
 // isRefusal reports whether err is an expected refusal rather than a fault.
