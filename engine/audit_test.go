@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/runbookhq/runbook"
-	"github.com/runbookhq/runbook/engine"
 )
 
 func TestLogsAreQueryableAndCarryTheExecutionID(t *testing.T) {
@@ -148,7 +147,7 @@ func TestParkedExecutionsHoldNoGoroutinesAndNoMemory(t *testing.T) {
 		}
 		h.waitStatus(id, want)
 	}
-	if n := engine.LiveActors(h.e); n != 0 {
+	if n := h.liveActorsSettled(); n != 0 {
 		t.Fatalf("%d parked executions still held in memory", n)
 	}
 	// Watchers of the waits above end asynchronously; poll until the

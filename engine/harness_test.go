@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -267,4 +268,18 @@ func engineStart(id string, input any) engine.StartRequest {
 func (h *harness) advance(d time.Duration) {
 	h.clock.Advance(d)
 	h.e.Wake()
+}
+
+// liveActorsSettled returns how many executions the engine holds in
+// memory once the workers that just committed have let go of them (they
+// release an execution right after their commit): it polls for up to ten
+// seconds until none is held.
+func (h *harness) liveActorsSettled() int {
+	deadline := time.Now().Add(10 * time.Second)
+	n := engine.LiveActors(h.e)
+	for n > 0 && time.Now().Before(deadline) {
+		runtime.Gosched()
+		n = engine.LiveActors(h.e)
+	}
+	return n
 }

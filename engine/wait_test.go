@@ -41,8 +41,8 @@ func TestTwoOfTwoApprovalsComplete(t *testing.T) {
 	if w := x.StepResults["ask"].Wait; w == nil || w.Prompt != "Contain the host?" || !w.Deadline.Equal(epoch.Add(30*time.Minute)) {
 		t.Fatalf("wait = %+v", w)
 	}
-	if engine.LiveActors(h.e) != 0 {
-		t.Fatalf("a parked execution must not stay in memory (%d live)", engine.LiveActors(h.e))
+	if n := h.liveActorsSettled(); n != 0 {
+		t.Fatalf("a parked execution must not stay in memory (%d live)", n)
 	}
 	inbox, err := h.e.PendingApprovals(context.Background(), "bob", "", 0)
 	if err != nil || len(inbox) != 1 || inbox[0].ExecutionID != id {
