@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/runbookhq/runbook"
 	"github.com/runbookhq/runbook/store/internal/contract"
@@ -14,13 +16,24 @@ import (
 // i+1: contract.CheckTransition keeps histories gap-free.
 type execution struct {
 	rec     *runbook.ExecutionRecord
-	steps   map[stepKey]*runbook.StepRecord
-	history [][]byte // each event as JSON: compact, and immune to callers' changes
+	steps   []*runbook.StepRecord // sorted by step id, then iteration
+	history [][]byte              // each event as JSON: compact, and immune to callers' changes
 }
 
-type stepKey struct {
-	stepID    string
-	iteration int
+// putStep inserts or replaces a step row, keeping ex.steps sorted: a
+// slice costs less memory than a map for the few rows of an execution.
+func (ex *execution) putStep(st *runbook.StepRecord) {
+	i, found := slices.BinarySearchFunc(ex.steps, st, func(a, b *runbook.StepRecord) int {
+		if c := strings.Compare(a.StepID, b.StepID); c != 0 {
+			return c
+		}
+		return a.Iteration - b.Iteration
+	})
+	if found {
+		ex.steps[i] = st
+		return
+	}
+	ex.steps = slices.Insert(ex.steps, i, st)
 }
 
 type tenantKey struct {
@@ -63,7 +76,7 @@ func (s *Store) apply(t *runbook.Transition) runbook.CommitResult {
 			}
 			s.keys[tk] = rec.ID
 		}
-		ex = &execution{rec: rec, steps: make(map[stepKey]*runbook.StepRecord)}
+		ex = &execution{rec: rec}
 		s.executions[rec.ID] = ex
 		s.insertID(rec.ID)
 	} else {
@@ -99,7 +112,7 @@ func (s *Store) apply(t *runbook.Transition) runbook.CommitResult {
 	for _, st := range t.Steps {
 		c := copyStep(st)
 		c.ExecutionID = rec.ID
-		ex.steps[stepKey{c.StepID, c.Iteration}] = c
+		ex.putStep(c)
 	}
 	for _, tk := range t.PutTasks {
 		s.tasks.put(copyTask(tk))
@@ -142,16 +155,10 @@ func (s *Store) GetExecution(ctx context.Context, id string) (*runbook.Execution
 	if ex == nil {
 		return nil, nil, contract.ErrExecutionNotFound(id)
 	}
-	steps := make([]*runbook.StepRecord, 0, len(ex.steps))
-	for _, st := range ex.steps {
-		steps = append(steps, copyStep(st))
+	steps := make([]*runbook.StepRecord, len(ex.steps))
+	for i, st := range ex.steps {
+		steps[i] = copyStep(st)
 	}
-	sort.Slice(steps, func(i, j int) bool {
-		if steps[i].StepID != steps[j].StepID {
-			return steps[i].StepID < steps[j].StepID
-		}
-		return steps[i].Iteration < steps[j].Iteration
-	})
 	return copyExecution(ex.rec), steps, nil
 }
 
