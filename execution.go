@@ -275,3 +275,19 @@ type ExecutionSummary struct {
 	StartTime      time.Time       `json:"startTime"`
 	UpdatedAt      time.Time       `json:"updatedAt"`
 }
+
+// PendingApproval is one entry of the approval inbox.
+type PendingApproval struct {
+	ExecutionID   string     `json:"executionId"`
+	RunbookID     string     `json:"runbookId"`
+	StepID        string     `json:"stepId"`
+	Iteration     int        `json:"iteration,omitempty"`
+	Prompt        string     `json:"prompt,omitempty"`
+	Approvers     []string   `json:"approvers"`
+	MinApprovals  int        `json:"minApprovals"`
+	Decisions     []Approval `json:"decisions"`
+	RequestedAt   time.Time  `json:"requestedAt"`
+	Deadline      *time.Time `json:"deadline,omitempty"`
+	TimeoutAction string     `json:"timeoutAction,omitempty"`
+	TenantID      string     `json:"tenantId"`
+}

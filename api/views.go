@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/runbookhq/runbook"
-	"github.com/runbookhq/runbook/engine"
 )
 
 // The response shapes of the domain types. Each embeds the domain value and
@@ -241,13 +240,13 @@ func viewEvents(events []runbook.Event) []*eventView {
 }
 
 type pendingApprovalView struct {
-	engine.PendingApproval
+	runbook.PendingApproval
 	Decisions   []approvalView `json:"decisions"`
 	RequestedAt msTime         `json:"requestedAt"`
 	Deadline    *msTime        `json:"deadline,omitempty"`
 }
 
-func viewPendingApprovals(list []engine.PendingApproval) []pendingApprovalView {
+func viewPendingApprovals(list []runbook.PendingApproval) []pendingApprovalView {
 	out := make([]pendingApprovalView, len(list))
 	for i, p := range list {
 		decisions := viewApprovals(p.Decisions)

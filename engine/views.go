@@ -344,31 +344,15 @@ func (e *Engine) Evidence(ctx context.Context, id string) ([]runbook.Evidence, e
 	return out, nil
 }
 
-// PendingApproval is one entry of the approval inbox.
-type PendingApproval struct {
-	ExecutionID   string             `json:"executionId"`
-	RunbookID     string             `json:"runbookId"`
-	StepID        string             `json:"stepId"`
-	Iteration     int                `json:"iteration,omitempty"`
-	Prompt        string             `json:"prompt,omitempty"`
-	Approvers     []string           `json:"approvers"`
-	MinApprovals  int                `json:"minApprovals"`
-	Decisions     []runbook.Approval `json:"decisions"`
-	RequestedAt   time.Time          `json:"requestedAt"`
-	Deadline      *time.Time         `json:"deadline,omitempty"`
-	TimeoutAction string             `json:"timeoutAction,omitempty"`
-	TenantID      string             `json:"tenantId"`
-}
-
 // PendingApprovals lists the approval steps waiting for decisions, oldest
 // first, optionally for one approver or tenant. Approvers who already
 // decided do not see the step in their inbox.
-func (e *Engine) PendingApprovals(ctx context.Context, approver, tenant string, limit int) ([]PendingApproval, error) {
+func (e *Engine) PendingApprovals(ctx context.Context, approver, tenant string, limit int) ([]runbook.PendingApproval, error) {
 	waits, err := e.store.ListWaits(ctx, runbook.WaitFilter{Kind: runbook.WaitApproval, Approver: approver, TenantID: tenant})
 	if err != nil {
 		return nil, err
 	}
-	out := []PendingApproval{}
+	out := []runbook.PendingApproval{}
 	for _, w := range waits {
 		st, _, err := e.snapshot(ctx, w.ExecutionID)
 		if err != nil {
@@ -390,7 +374,7 @@ func (e *Engine) PendingApprovals(ctx context.Context, approver, tenant string, 
 		if approver != "" && decided {
 			continue
 		}
-		pa := PendingApproval{ExecutionID: w.ExecutionID, RunbookID: st.RunbookID, StepID: w.StepID, Iteration: w.Iteration,
+		pa := runbook.PendingApproval{ExecutionID: w.ExecutionID, RunbookID: st.RunbookID, StepID: w.StepID, Iteration: w.Iteration,
 			Prompt: ss.Wait.Prompt, Approvers: ss.Wait.Approvers, MinApprovals: ss.Wait.MinApprovals,
 			Decisions: append([]runbook.Approval{}, ss.Approvals...), RequestedAt: w.CreatedAt,
 			TimeoutAction: ss.Wait.TimeoutAction, TenantID: w.TenantID}

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/runbookhq/runbook"
 )
@@ -43,22 +42,6 @@ func (c *Client) Decide(ctx context.Context, executionID, stepID string, req Dec
 	return &out, nil
 }
 
-// PendingApproval is one entry of the approval inbox.
-type PendingApproval struct {
-	ExecutionID   string             `json:"executionId"`
-	RunbookID     string             `json:"runbookId"`
-	StepID        string             `json:"stepId"`
-	Iteration     int                `json:"iteration,omitempty"`
-	Prompt        string             `json:"prompt,omitempty"`
-	Approvers     []string           `json:"approvers"`
-	MinApprovals  int                `json:"minApprovals"`
-	Decisions     []runbook.Approval `json:"decisions"`
-	RequestedAt   time.Time          `json:"requestedAt"`
-	Deadline      *time.Time         `json:"deadline,omitempty"`
-	TimeoutAction string             `json:"timeoutAction,omitempty"`
-	TenantID      string             `json:"tenantId"`
-}
-
 // ApprovalOptions filters the approval inbox.
 type ApprovalOptions struct {
 	// Approver leaves out steps the approver may not decide or already
@@ -70,7 +53,7 @@ type ApprovalOptions struct {
 
 // PendingApprovals returns the steps waiting for approval decisions,
 // oldest first.
-func (c *Client) PendingApprovals(ctx context.Context, opts ApprovalOptions) ([]PendingApproval, error) {
+func (c *Client) PendingApprovals(ctx context.Context, opts ApprovalOptions) ([]runbook.PendingApproval, error) {
 	q := url.Values{"status": {"pending"}}
 	set(q, "approver", opts.Approver)
 	set(q, "tenantId", opts.TenantID)
@@ -78,7 +61,7 @@ func (c *Client) PendingApprovals(ctx context.Context, opts ApprovalOptions) ([]
 		q.Set("limit", strconv.Itoa(opts.Limit))
 	}
 	var out struct {
-		Approvals []PendingApproval `json:"approvals"`
+		Approvals []runbook.PendingApproval `json:"approvals"`
 	}
 	if _, err := c.do(ctx, request{method: http.MethodGet, path: "/api/v1/approvals", query: q}, &out); err != nil {
 		return nil, err
