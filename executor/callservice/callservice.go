@@ -61,10 +61,12 @@ func New(opts Options) *Executor {
 }
 
 // newClient returns a client whose transport keeps enough idle connections
-// for hundreds of concurrent steps calling the same few services.
+// for hundreds of concurrent steps calling the same few services, and that
+// follows redirects only within the same scheme and host (see
+// sameHostRedirects).
 func newClient() *http.Client {
 	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
-	return &http.Client{Transport: &http.Transport{
+	return &http.Client{CheckRedirect: sameHostRedirects, Transport: &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           dialer.DialContext,
 		ForceAttemptHTTP2:     true,
@@ -74,6 +76,22 @@ func newClient() *http.Client {
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
 	}}
+}
+
+// sameHostRedirects follows at most 10 redirects, and none to another
+// scheme or host: net/http forwards a step's custom headers (API keys such
+// as X-Api-Key) on redirects, and a service must not be able to send them
+// elsewhere. The redirect response is then the step's answer: a 3xx, which
+// fails the attempt without retry and says where it pointed.
+func sameHostRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return fmt.Errorf("stopped after 10 redirects")
+	}
+	first := via[0].URL
+	if req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+		return http.ErrUseLastResponse
+	}
+	return nil
 }
 
 // Execute sends the step's request and turns the response into an outcome.
