@@ -68,6 +68,7 @@ type Engine struct {
 	retry    runbook.RetryPolicy
 	obs      Observer
 	runbooks *runbookCache
+	arenas   arenas
 	actors   *actorTable
 	commits  *committer
 	watchers *watchHub

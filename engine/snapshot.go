@@ -19,19 +19,9 @@ type staticData struct {
 	Context runbook.ExecutionContext `json:"context"`
 }
 
-// executionRecord returns the execution row of s; create adds the static
-// part.
-func executionRecord(s *execState, create bool) (*runbook.ExecutionRecord, error) {
-	data, err := json.Marshal(s)
-	if err != nil {
-		return nil, fmt.Errorf("encode execution %s: %w", s.ID, err)
-	}
-	var static []byte
-	if create {
-		if static, err = json.Marshal(staticData{Input: s.Input, Context: s.Context}); err != nil {
-			return nil, fmt.Errorf("encode input of execution %s: %w", s.ID, err)
-		}
-	}
+// executionRow returns the execution row of s, without its documents
+// (Data, Static), which the transition encodes.
+func executionRow(s *execState) *runbook.ExecutionRecord {
 	return &runbook.ExecutionRecord{
 		ID:             s.ID,
 		RunbookID:      s.RunbookID,
@@ -43,24 +33,7 @@ func executionRecord(s *execState, create bool) (*runbook.ExecutionRecord, error
 		Seq:            s.Seq,
 		CreatedAt:      s.StartTime,
 		UpdatedAt:      s.UpdatedAt,
-		Data:           data,
-		Static:         static,
-	}, nil
-}
-
-// stepRecord returns the step row of one step or iteration.
-func stepRecord(executionID string, ss *stepState) (*runbook.StepRecord, error) {
-	data, err := json.Marshal(ss)
-	if err != nil {
-		return nil, fmt.Errorf("encode step %s of execution %s: %w", ss.StepID, executionID, err)
 	}
-	return &runbook.StepRecord{
-		ExecutionID: executionID,
-		StepID:      ss.StepID,
-		Iteration:   ss.Iteration,
-		Status:      ss.Status,
-		Data:        data,
-	}, nil
 }
 
 // stateFromRecords rebuilds an execState from its stored rows.

@@ -85,19 +85,15 @@ func (e *Engine) commit(ctx context.Context, a *actor, t *txn) error {
 		return nil
 	}
 	tr, err := t.transition()
+	// The store has copied what it keeps once Commit returns.
+	defer func() { e.arenas.put(t.arena); t.arena = nil }()
 	if err != nil {
 		a.state = nil
 		return err
 	}
-	txs := append([]*runbook.Transition{tr}, t.extraTx...)
-	results, err := e.commits.commit(ctx, txs...)
+	results, err := e.commits.commit(ctx, tr)
 	if err == nil {
-		for _, r := range results {
-			if r.Err != nil {
-				err = r.Err
-				break
-			}
-		}
+		err = results[0].Err
 	}
 	if err != nil {
 		a.state = nil

@@ -34,7 +34,6 @@ type txn struct {
 	clearAll bool
 	matches  []*runbook.InboxQuery
 	matchFor []stepKey
-	extraTx  []*runbook.Transition
 
 	// after commit: tasks this node runs at once (with the prepared
 	// attempts of run tasks, by key), attempts to interrupt.
@@ -44,6 +43,8 @@ type txn struct {
 	childDone  map[stepKey]bool
 	interrupts []stepKey
 	inbox      [][]*runbook.InboxEvent
+	// arena holds the encoded documents until the commit returns.
+	arena *jsonArena
 }
 
 func (e *Engine) newTxn(ctx context.Context, s *execState, p *plan) *txn {
@@ -284,19 +285,57 @@ func (t *txn) putTimer(task *runbook.Task) {
 	t.putTasks = append(t.putTasks, task)
 }
 
-// transition returns the store transition of everything emitted.
+// transition returns the store transition of everything emitted. Its
+// documents (rows and events as JSON) are encoded here, on the worker,
+// not by the store on its single commit path, into an arena that commit
+// recycles.
 func (t *txn) transition() (*runbook.Transition, error) {
-	rec, err := executionRecord(t.s, t.create)
-	if err != nil {
-		return nil, err
+	a := t.e.arenas.get()
+	t.arena = a
+	fail := func(what string, err error) (*runbook.Transition, error) {
+		return nil, fmt.Errorf("encode %s of execution %s: %w", what, t.s.ID, err)
 	}
-	// Events are encoded here, on the worker, rather than by the store on
-	// its single commit path.
-	encoded := make([][]byte, len(t.events))
-	for i := range t.events {
-		if encoded[i], err = json.Marshal(&t.events[i]); err != nil {
-			return nil, fmt.Errorf("encode event %d of execution %s: %w", t.events[i].Seq, t.s.ID, err)
+	execDoc, err := a.add(t.s)
+	if err != nil {
+		return fail("state", err)
+	}
+	staticDoc := -1
+	if t.create {
+		if staticDoc, err = a.add(staticData{Input: t.s.Input, Context: t.s.Context}); err != nil {
+			return fail("input", err)
 		}
+	}
+	eventDocs := make([]int, len(t.events))
+	for i := range t.events {
+		if eventDocs[i], err = a.add(&t.events[i]); err != nil {
+			return fail(fmt.Sprintf("event %d", t.events[i].Seq), err)
+		}
+	}
+	type stepDoc struct {
+		ss  *stepState
+		doc int
+	}
+	steps := make([]stepDoc, 0, len(t.touched))
+	for _, k := range t.touched {
+		ss := t.s.instance(k)
+		if ss == nil {
+			continue
+		}
+		doc, err := a.add(ss)
+		if err != nil {
+			return fail("step "+ss.StepID, err)
+		}
+		steps = append(steps, stepDoc{ss, doc})
+	}
+
+	rec := executionRow(t.s)
+	rec.Data = a.doc(execDoc)
+	if staticDoc >= 0 {
+		rec.Static = a.doc(staticDoc)
+	}
+	encoded := make([][]byte, len(t.events))
+	for i, d := range eventDocs {
+		encoded[i] = a.doc(d)
 	}
 	tr := &runbook.Transition{
 		EncodedEvents: encoded,
@@ -310,17 +349,11 @@ func (t *txn) transition() (*runbook.Transition, error) {
 		DeleteWaits:   t.delWaits,
 		ClearAll:      t.clearAll,
 		MatchInbox:    t.matches,
+		Steps:         make([]*runbook.StepRecord, len(steps)),
 	}
-	for _, k := range t.touched {
-		ss := t.s.instance(k)
-		if ss == nil {
-			continue
-		}
-		r, err := stepRecord(t.s.ID, ss)
-		if err != nil {
-			return nil, err
-		}
-		tr.Steps = append(tr.Steps, r)
+	for i, sd := range steps {
+		tr.Steps[i] = &runbook.StepRecord{ExecutionID: t.s.ID, StepID: sd.ss.StepID, Iteration: sd.ss.Iteration,
+			Status: sd.ss.Status, Data: a.doc(sd.doc)}
 	}
 	return tr, nil
 }
