@@ -167,6 +167,8 @@ func (e *Engine) Start() {
 	go func() { defer e.loops.Done(); e.pollLoop() }()
 	go func() { defer e.loops.Done(); e.renewLoop() }()
 	if e.cfg.ExclusiveStore {
+		// Synchronous on purpose: only attempts left by the previous process
+		// may be re-run; once Start returns, new attempts are this node's.
 		if err := e.recoverAttempts(e.ctx); err != nil && e.ctx.Err() == nil {
 			e.log.Error("recover attempts in flight", "err", err)
 		}
