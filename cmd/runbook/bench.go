@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -29,6 +30,7 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 	executions := fs.Int("executions", 0, "executions per workload (default w10 2000, fanout 200, park 10000)")
 	concurrency := fs.Int("concurrency", 50, "concurrent clients starting executions")
 	output := fs.String("output", "table", "table or json (one object per workload per line)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -54,6 +56,13 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer cleanup()
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	var results []*bench.Result
 	for _, w := range workloads {
 		res, err := bench.Run(ctx, w, bench.Options{
@@ -74,6 +83,19 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 		printBench(c.stdio.Out, results)
 	}
 	return nil
+}
+
+// startCPUProfile profiles the process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // benchStore returns how to open a fresh store for each workload.
