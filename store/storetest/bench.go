@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 // b.Cleanup.
 func Benchmark(b *testing.B, newStore func(b *testing.B) runbook.Store) {
 	b.Run("CommitBatch64", func(b *testing.B) { benchCommitBatch64(b, newStore(b)) })
+	b.Run("CommitW10", func(b *testing.B) { benchCommitW10(b, newStore(b)) })
 	b.Run("ClaimTasks", func(b *testing.B) { benchClaimTasks(b, newStore(b)) })
 	b.Run("ListHistory", func(b *testing.B) { benchListHistory(b, newStore(b)) })
 }
@@ -44,6 +46,70 @@ func benchCommitBatch64(b *testing.B, s runbook.Store) {
 		mustCommit(b, s, txs...)
 	}
 	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "transitions/s")
+}
+
+// benchCommitW10 commits what the engine writes for the w10 workload of
+// runbook bench: 50 executions in flight, each a chain of 10 steps, in
+// batches of 10 transitions. A transition completes a step and starts the
+// next (two events, two step rows, the execution row); an execution that
+// ends is replaced by a new one. The rows have the sizes the engine writes.
+func benchCommitW10(b *testing.B, s runbook.Store) {
+	const inFlight, batch, steps = 50, 10, 10
+	execData := bytes.Repeat([]byte("x"), 450)
+	stepData := bytes.Repeat([]byte("s"), 150)
+	static := bytes.Repeat([]byte("c"), 170)
+	output := map[string]any{"ok": true}
+	type flight struct {
+		rec  *runbook.ExecutionRecord
+		step int
+	}
+	next := 0
+	start := func() *flight {
+		next++
+		rec := newExecution(execID(next), "t", "")
+		rec.Data, rec.Static = execData, static
+		return &flight{rec: rec}
+	}
+	flights := make([]*flight, inFlight)
+	for i := range flights {
+		flights[i] = start()
+		tx := createTx(flights[i].rec)
+		tx.Steps = []*runbook.StepRecord{{ExecutionID: flights[i].rec.ID, StepID: "s1", Status: runbook.StepRunning, Data: stepData}}
+		mustCommit(b, s, tx)
+	}
+	cursor := 0
+	for b.Loop() {
+		txs := make([]*runbook.Transition, 0, batch)
+		for range batch {
+			f := flights[cursor%inFlight]
+			cursor++
+			if f.step == steps {
+				f = start()
+				flights[(cursor-1)%inFlight] = f
+				tx := createTx(f.rec)
+				tx.Steps = []*runbook.StepRecord{{ExecutionID: f.rec.ID, StepID: "s1", Status: runbook.StepRunning, Data: stepData}}
+				txs = append(txs, tx)
+				continue
+			}
+			f.step++
+			tx := nextTx(f.rec, 2)
+			tx.Execution.Data = execData
+			tx.Events[0].Output = output
+			tx.Events[1].Type, tx.Events[1].Output = runbook.EventStepStarted, nil
+			tx.Steps = []*runbook.StepRecord{
+				{ExecutionID: f.rec.ID, StepID: fmt.Sprintf("s%d", f.step), Status: runbook.StepCompleted, Data: stepData},
+				{ExecutionID: f.rec.ID, StepID: fmt.Sprintf("s%d", f.step+1), Status: runbook.StepRunning, Data: stepData},
+			}
+			if f.step == steps {
+				tx.Execution.Status = runbook.ExecutionCompleted
+				tx.Steps = tx.Steps[:1]
+			}
+			f.rec = tx.Execution
+			txs = append(txs, tx)
+		}
+		mustCommit(b, s, txs...)
+	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "transitions/s")
 }
 
 // benchClaimTasks claims 16 tasks at a time among 1,000 due tasks and
