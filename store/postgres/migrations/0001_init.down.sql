@@ -1,0 +1,7 @@
+DROP TABLE inbox;
+DROP TABLE waits;
+DROP TABLE tasks;
+DROP TABLE history;
+DROP TABLE steps;
+DROP TABLE executions;
+DROP TABLE runbooks;

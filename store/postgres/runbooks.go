@@ -1,0 +1,100 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/runbookhq/runbook"
+	"github.com/runbookhq/runbook/store/internal/contract"
+)
+
+// PutRunbook stores a definition under (ID, Version), or returns the stored
+// record when it has the same hash. Stored definitions never change, so
+// the insert and the read of a conflicting row need no transaction.
+func (s *Store) PutRunbook(ctx context.Context, rec *runbook.RunbookRecord) (*runbook.RunbookRecord, error) {
+	if err := contract.CheckRunbook(rec); err != nil {
+		return nil, err
+	}
+	if err := checkText(fmt.Sprintf("runbook %q", rec.ID), rec.ID, rec.Version, rec.Name, rec.Description, rec.Hash); err != nil {
+		return nil, err
+	}
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	ct, err := s.pool.Exec(ctx, `INSERT INTO runbooks (`+runbookColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (id, version) DO NOTHING`,
+		rec.ID, rec.Version, rec.Name, rec.Description, rec.StepCount, blob(rec.Definition), rec.Hash, micros(rec.CreatedAt))
+	if err != nil {
+		return nil, fmt.Errorf("put runbook %s %s: %w", rec.ID, rec.Version, err)
+	}
+	if ct.RowsAffected() == 1 {
+		c := *rec
+		c.Definition = unblob(append([]byte(nil), rec.Definition...))
+		c.CreatedAt = fromMicros(micros(rec.CreatedAt))
+		return &c, nil
+	}
+	stored, err := s.getRunbook(ctx, rec.ID, rec.Version)
+	if err != nil {
+		return nil, fmt.Errorf("put runbook %s %s: %w", rec.ID, rec.Version, err)
+	}
+	if stored.Hash != rec.Hash {
+		return nil, contract.ErrRunbookConflict(rec.ID, rec.Version)
+	}
+	return stored, nil
+}
+
+// GetRunbook returns one version of a runbook.
+func (s *Store) GetRunbook(ctx context.Context, id, version string) (*runbook.RunbookRecord, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	if !storable(id) || !storable(version) {
+		return nil, contract.ErrRunbookNotFound(id, version)
+	}
+	r, err := s.getRunbook(ctx, id, version)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, contract.ErrRunbookNotFound(id, version)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get runbook %s %s: %w", id, version, err)
+	}
+	return r, nil
+}
+
+func (s *Store) getRunbook(ctx context.Context, id, version string) (*runbook.RunbookRecord, error) {
+	return scanRunbook(s.pool.QueryRow(ctx, `SELECT `+runbookColumns+` FROM runbooks WHERE id = $1 AND version = $2`, id, version))
+}
+
+// ListRunbookVersions returns every version of a runbook, oldest first.
+func (s *Store) ListRunbookVersions(ctx context.Context, id string) ([]*runbook.RunbookRecord, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	if !storable(id) {
+		return nil, contract.ErrRunbookIDNotFound(id)
+	}
+	out, err := queryAll(ctx, s, scanRunbook, `SELECT `+runbookColumns+` FROM runbooks WHERE id = $1 ORDER BY created_at, pk`, id)
+	if err != nil {
+		return nil, fmt.Errorf("list versions of runbook %s: %w", id, err)
+	}
+	if len(out) == 0 {
+		return nil, contract.ErrRunbookIDNotFound(id)
+	}
+	return out, nil
+}
+
+// ListRunbooks returns every version of every runbook, ordered by id then
+// creation.
+func (s *Store) ListRunbooks(ctx context.Context) ([]*runbook.RunbookRecord, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	out, err := queryAll(ctx, s, scanRunbook, `SELECT `+runbookColumns+` FROM runbooks ORDER BY id, created_at, pk`)
+	if err != nil {
+		return nil, fmt.Errorf("list runbooks: %w", err)
+	}
+	return out, nil
+}

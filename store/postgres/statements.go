@@ -1,0 +1,107 @@
+package postgres
+
+// The statements of the hot paths. pgx prepares each one on a connection
+// the first time it runs there and keeps it (its statement cache), so
+// every statement is written once with array parameters instead of one
+// text per row count: unnest turns the arrays back into rows, and a batch
+// of any size writes each table with one statement.
+const (
+	sqlBegin  = `BEGIN`
+	sqlCommit = `COMMIT`
+
+	sqlInsertExecution = `INSERT INTO executions (` + executionColumns + `)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+ON CONFLICT DO NOTHING`
+
+	// Only the columns that change are set, so that the indexes on the
+	// others are not rewritten (and the update can stay on its page). The
+	// tenant and idempotency key are in the WHERE clause: they are fixed at
+	// creation, and a mismatch refuses the update without costing a read
+	// on the happy path.
+	sqlUpdateExecution = `UPDATE executions SET status = $1, seq = $2, updated_at = $3, data = $4
+WHERE id = $5 AND seq = $6 AND tenant_id = $7 AND idempotency_key = $8`
+
+	sqlSelectExecutionState = `SELECT seq, tenant_id, idempotency_key FROM executions WHERE id = $1`
+
+	sqlSelectExecutionByKey = `SELECT id FROM executions WHERE tenant_id = $1 AND idempotency_key = $2 AND idempotency_key <> ''`
+
+	// sqlLockMatch serializes a transition that parks on an event with
+	// DeliverEvent for the same (tenant, type, correlation id); see
+	// matchLockKey.
+	sqlLockMatch = `SELECT pg_advisory_xact_lock($1)`
+
+	sqlClearTasks = `DELETE FROM tasks WHERE execution_id = ANY($1::text[])`
+	sqlClearWaits = `DELETE FROM waits WHERE execution_id = ANY($1::text[])`
+
+	sqlDeleteTasks = `DELETE FROM tasks t USING unnest($1::text[], $2::text[]) AS d (execution_id, task_key)
+WHERE t.execution_id = d.execution_id AND t.task_key = d.task_key`
+
+	sqlDeleteWaits = `DELETE FROM waits w USING unnest($1::text[], $2::text[], $3::integer[]) AS d (execution_id, step_id, iteration)
+WHERE w.execution_id = d.execution_id AND w.step_id = d.step_id AND w.iteration = d.iteration`
+
+	sqlInsertEvents = `INSERT INTO history (execution_id, seq, type, step_id, event_time, event)
+SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bytea[])`
+
+	sqlUpsertSteps = `INSERT INTO steps (` + stepColumns + `)
+SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::bytea[])
+ON CONFLICT (execution_id, step_id, iteration) DO UPDATE SET status = excluded.status, data = excluded.data`
+
+	sqlUpsertTasks = `INSERT INTO tasks (` + taskColumns + `)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::integer[], $6::integer[],
+    $7::text[], $8::bigint[], $9::text[], $10::bigint[], $11::integer[], $12::bytea[])
+ON CONFLICT (execution_id, task_key) DO UPDATE SET
+    kind = excluded.kind, step_id = excluded.step_id, iteration = excluded.iteration, attempt = excluded.attempt,
+    timer = excluded.timer, due_at = excluded.due_at, owner = excluded.owner,
+    lease_expires_at = excluded.lease_expires_at, deliveries = excluded.deliveries, payload = excluded.payload`
+
+	// Approvers travel as JSON text, one per wait: an array of arrays
+	// would not unnest into one list per row.
+	sqlUpsertWaits = `INSERT INTO waits (` + waitColumns + `)
+SELECT e, s, i, k, tn, et, c, a::jsonb, dl, cr, sn
+FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+    $9::bigint[], $10::bigint[], $11::bigint[]) AS r (e, s, i, k, tn, et, c, a, dl, cr, sn)
+ON CONFLICT (execution_id, step_id, iteration) DO UPDATE SET
+    kind = excluded.kind, tenant_id = excluded.tenant_id, event_type = excluded.event_type,
+    correlation_id = excluded.correlation_id, approvers = excluded.approvers, deadline = excluded.deadline,
+    created_at = excluded.created_at, since = excluded.since`
+
+	sqlMatchInbox = `SELECT ` + inboxColumns + ` FROM inbox
+WHERE tenant_id = $1 AND type = $2 AND correlation_id = $3 AND received_at >= $4
+ORDER BY received_at, id`
+
+	sqlInsertInbox = `INSERT INTO inbox (` + inboxColumns + `) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`
+
+	sqlEventWaits = `SELECT ` + waitColumns + ` FROM waits
+WHERE kind = $1 AND tenant_id = $2 AND event_type = $3 AND correlation_id = $4
+ORDER BY created_at, execution_id, step_id, iteration`
+
+	// A claimable task is due and unowned or under an expired lease. The
+	// subquery walks tasks_by_due from the earliest due time and stops after
+	// limit claimable rows. FOR UPDATE SKIP LOCKED passes over rows another
+	// claimer (or a commit) holds, so concurrent claimers on any number of
+	// nodes never get the same task and never wait for each other; a row
+	// skipped because a claim is in flight is not claimable anyway once
+	// that claim commits.
+	sqlClaimTasks = `WITH claimable AS (
+    SELECT execution_id, task_key FROM tasks
+    WHERE due_at <= $3 AND (owner = '' OR lease_expires_at <= $3)
+    ORDER BY due_at, execution_id, task_key
+    LIMIT $4
+    FOR UPDATE SKIP LOCKED)
+UPDATE tasks t SET owner = $1, lease_expires_at = $2, deliveries = t.deliveries + 1
+FROM claimable c
+WHERE t.execution_id = c.execution_id AND t.task_key = c.task_key
+RETURNING t.execution_id, t.task_key, t.kind, t.step_id, t.iteration, t.attempt, t.timer, t.due_at, t.owner,
+    t.lease_expires_at, t.deliveries, t.payload`
+
+	// LEAST ignores NULLs: it is NULL only when there is no task at all.
+	sqlNextDue = `SELECT LEAST(
+    (SELECT MIN(due_at) FROM tasks WHERE owner = ''),
+    (SELECT MIN(GREATEST(due_at, lease_expires_at)) FROM tasks WHERE owner <> ''))`
+
+	sqlExtendLeases = `UPDATE tasks SET lease_expires_at = $1 WHERE owner = $2`
+
+	sqlReleaseLeases = `UPDATE tasks SET owner = '', lease_expires_at = $1 WHERE owner = $2`
+
+	sqlReleaseAllLeases = `UPDATE tasks SET owner = '', lease_expires_at = $1 WHERE owner <> ''`
+)

@@ -1,0 +1,128 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/runbookhq/runbook"
+	"github.com/runbookhq/runbook/store/internal/contract"
+)
+
+// ClaimTasks leases up to limit claimable tasks, earliest due first, to
+// owner until leaseUntil, in one statement: the rows are picked with
+// FOR UPDATE SKIP LOCKED, so that claimers on several nodes never get the
+// same task while it is leased.
+func (s *Store) ClaimTasks(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*runbook.Task, error) {
+	if err := contract.CheckOwner(owner); err != nil {
+		return nil, err
+	}
+	if err := checkText("lease owner", owner); err != nil {
+		return nil, err
+	}
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return []*runbook.Task{}, nil
+	}
+	rows, err := s.pool.Query(ctx, sqlClaimTasks, owner, micros(leaseUntil), micros(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim tasks: %w", err)
+	}
+	out, err := collect(rows, scanTask)
+	if err != nil {
+		return nil, fmt.Errorf("claim tasks: %w", err)
+	}
+	// RETURNING does not promise an order.
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		switch {
+		case !a.DueAt.Equal(b.DueAt):
+			return a.DueAt.Before(b.DueAt)
+		case a.ExecutionID != b.ExecutionID:
+			return a.ExecutionID < b.ExecutionID
+		}
+		return a.Key < b.Key
+	})
+	return out, nil
+}
+
+// NextDue returns the earliest time at which a task can be claimed by
+// someone other than its current owner: the due time of an unowned task,
+// the later of due time and lease expiry of an owned one.
+func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+	if err := s.check(); err != nil {
+		return time.Time{}, false, err
+	}
+	var next *int64
+	if err := s.pool.QueryRow(ctx, sqlNextDue).Scan(&next); err != nil {
+		return time.Time{}, false, fmt.Errorf("next due task: %w", err)
+	}
+	if next == nil {
+		return time.Time{}, false, nil
+	}
+	return fromMicros(*next), true, nil
+}
+
+// ExtendLeases moves every lease of owner to until.
+func (s *Store) ExtendLeases(ctx context.Context, owner string, until time.Time) error {
+	if err := contract.CheckOwner(owner); err != nil {
+		return err
+	}
+	if err := checkText("lease owner", owner); err != nil {
+		return err
+	}
+	if err := s.check(); err != nil {
+		return err
+	}
+	if err := s.execRetrying(ctx, sqlExtendLeases, micros(until), owner); err != nil {
+		return fmt.Errorf("extend leases of %s: %w", owner, err)
+	}
+	return nil
+}
+
+// ReleaseLeases gives back every lease of owner, or every lease when owner
+// is "". On a database several processes share, only the first is safe:
+// the others' leases are valid.
+func (s *Store) ReleaseLeases(ctx context.Context, owner string) error {
+	if err := checkText("lease owner", owner); err != nil {
+		return err
+	}
+	if err := s.check(); err != nil {
+		return err
+	}
+	var err error
+	if owner == "" {
+		err = s.execRetrying(ctx, sqlReleaseAllLeases, micros(time.Time{}))
+	} else {
+		err = s.execRetrying(ctx, sqlReleaseLeases, micros(time.Time{}), owner)
+	}
+	if err != nil {
+		return fmt.Errorf("release leases of %q: %w", owner, err)
+	}
+	return nil
+}
+
+// execRetrying runs a statement that changes many rows in no set order
+// and may deadlock with a commit changing some of them in another:
+// PostgreSQL then aborts one of the two, and this one runs again.
+func (s *Store) execRetrying(ctx context.Context, query string, args ...any) error {
+	var err error
+	for attempt := 1; attempt <= maxCommitAttempts; attempt++ {
+		if _, err = s.pool.Exec(ctx, query, args...); err == nil || !retryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
+// queryAll runs a query and scans every row with scan.
+func queryAll[T any](ctx context.Context, s *Store, scan func(scanner) (*T, error), query string, args ...any) ([]*T, error) {
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scan)
+}
