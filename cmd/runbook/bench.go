@@ -12,9 +12,12 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/runbookhq/runbook"
 	"github.com/runbookhq/runbook/internal/bench"
+	"github.com/runbookhq/runbook/store/memory"
+	"github.com/runbookhq/runbook/store/postgres"
 )
 
 // BenchCommand measures the engine in this process with its own local HTTP
@@ -25,8 +28,8 @@ type BenchCommand struct {
 
 // Run runs the named workloads.
 func (c *BenchCommand) Run(ctx context.Context, args []string) error {
-	fs := newFlagSet("bench", "bench WORKLOAD [--store memory|sqlite[:PATH]] [--executions N] [--concurrency C] [--output table|json]", c.stdio.Err)
-	store := fs.String("store", "memory", "store to measure: memory, or sqlite[:PATH] (a new file per workload, deleted after; default in a temporary folder)")
+	fs := newFlagSet("bench", "bench WORKLOAD [--store memory|sqlite[:PATH]|postgres://...] [--executions N] [--concurrency C] [--output table|json]", c.stdio.Err)
+	store := fs.String("store", "memory", "store to measure: memory, sqlite[:PATH] (a new file per workload, deleted after; default in a temporary folder), or a postgres:// URL (a new schema per workload, dropped after)")
 	executions := fs.Int("executions", 0, "executions per workload (default w10 2000, fanout 200, park 10000)")
 	concurrency := fs.Int("concurrency", 50, "concurrent clients starting executions")
 	output := fs.String("output", "table", "table or json (one object per workload per line)")
@@ -101,10 +104,14 @@ func startCPUProfile(path string) (stop func(), err error) {
 // benchStore returns how to open a fresh store for each workload.
 func benchStore(uri string) (func(context.Context) (runbook.Store, error), string, func(), error) {
 	if uri == "memory" {
-		return func(ctx context.Context) (runbook.Store, error) { return openStore(ctx, "memory") }, "memory", func() {}, nil
+		return func(ctx context.Context) (runbook.Store, error) { return memory.New(), nil }, "memory", func() {}, nil
+	}
+	if isPostgres(uri) {
+		open, cleanup := benchPostgres(uri)
+		return open, "postgres", cleanup, nil
 	}
 	if uri != "sqlite" && !strings.HasPrefix(uri, "sqlite:") {
-		return nil, "", nil, usageError{msg: fmt.Sprintf("--store %q: use memory, sqlite or sqlite:PATH", uri)}
+		return nil, "", nil, usageError{msg: fmt.Sprintf("--store %q: use memory, sqlite, sqlite:PATH or a postgres:// URL", uri)}
 	}
 	dir, err := os.MkdirTemp("", "runbook-bench-")
 	if err != nil {
@@ -123,7 +130,8 @@ func benchStore(uri string) (func(context.Context) (runbook.Store, error), strin
 		n++
 		path := fmt.Sprintf("%s.%d", base, n)
 		files = append(files, path, path+"-wal", path+"-shm", path+".lock")
-		return openStore(ctx, "sqlite:"+path)
+		st, _, err := openStore(ctx, "sqlite:"+path)
+		return st, err
 	}
 	cleanup := func() {
 		for _, f := range files {
@@ -132,6 +140,35 @@ func benchStore(uri string) (func(context.Context) (runbook.Store, error), strin
 		os.RemoveAll(dir)
 	}
 	return open, "sqlite", cleanup, nil
+}
+
+// benchPostgres opens each workload's store in a new schema of the
+// database at uri (whatever search_path uri names) and drops the schemas
+// when the benchmark ends.
+func benchPostgres(uri string) (func(context.Context) (runbook.Store, error), func()) {
+	var drops []func(context.Context) error
+	open := func(ctx context.Context) (runbook.Store, error) {
+		schemaURI, drop, err := postgres.TempSchema(ctx, uri, "runbook_bench_")
+		if err != nil {
+			return nil, err
+		}
+		drops = append(drops, drop)
+		st, err := postgres.Open(ctx, schemaURI)
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
+	}
+	cleanup := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		for _, drop := range drops {
+			if err := drop(ctx); err != nil {
+				fmt.Fprintln(os.Stderr, "runbook bench:", err)
+			}
+		}
+	}
+	return open, cleanup
 }
 
 func printBench(w io.Writer, results []*bench.Result) {

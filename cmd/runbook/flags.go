@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // errHelp reports that --help was asked for and printed.
@@ -66,6 +67,19 @@ func envInt(name string, def int) (int, error) {
 		return 0, fmt.Errorf("%s=%q is not a whole number", name, v)
 	}
 	return n, nil
+}
+
+// envDuration returns the duration environment variable, or def.
+func envDuration(name string, def time.Duration) (time.Duration, error) {
+	v, ok := os.LookupEnv(name)
+	if !ok || strings.TrimSpace(v) == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q is not a duration such as 30s or 1m", name, v)
+	}
+	return d, nil
 }
 
 // multiFlag collects a repeatable flag.

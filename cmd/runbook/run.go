@@ -45,10 +45,10 @@ type decisionAnswer struct {
 // Run parses the flags, runs the runbook and returns exit status 1 unless
 // the execution completed.
 func (c *RunCommand) Run(ctx context.Context, args []string) error {
-	fs := newFlagSet("run", "run FILE [--input JSON|@file] [--context JSON|@file] [--store memory|sqlite:PATH] [--approve STEP=USER]...", c.stdio.Err)
+	fs := newFlagSet("run", "run FILE [--input JSON|@file] [--context JSON|@file] [--store memory|sqlite:PATH|postgres://...] [--approve STEP=USER]...", c.stdio.Err)
 	fs.StringVar(&c.input, "input", "", "execution input: JSON text, or @file to read it from a file")
 	fs.StringVar(&c.context, "context", "", "execution context (legalBasis, tenantId, initiatedBy...): JSON text or @file")
-	fs.StringVar(&c.store, "store", "memory", "where state is kept: memory, or sqlite:PATH to keep the execution after the command ends")
+	fs.StringVar(&c.store, "store", "memory", "where state is kept: memory, or sqlite:PATH or a postgres:// URL to keep the execution after the command ends")
 	fs.StringVar(&c.output, "output", "text", "result format: text or json")
 	fs.Var(&c.approve, "approve", "pre-answer an approval: STEP=USER approves step STEP as USER (repeatable)")
 	fs.Var(&c.reject, "reject", "pre-answer an approval: STEP=USER rejects step STEP as USER (repeatable)")
@@ -98,13 +98,13 @@ func (c *RunCommand) Run(ctx context.Context, args []string) error {
 		}
 		return fmt.Errorf("%s: %s", files[0], oneLine(err))
 	}
-	store, err := openStore(ctx, c.store)
+	store, exclusive, err := openStore(ctx, c.store)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	logger := slog.New(slog.NewTextHandler(c.stdio.Err, &slog.HandlerOptions{Level: level}))
-	eng, err := newEngine(store, logger, engineOptions{maxConcurrentSteps: c.maxSteps, shutdownGrace: 2 * time.Second})
+	eng, err := newEngine(store, logger, engineOptions{maxConcurrentSteps: c.maxSteps, shutdownGrace: 2 * time.Second, exclusiveStore: exclusive})
 	if err != nil {
 		return err
 	}

@@ -29,9 +29,13 @@ type ServeConfig struct {
 	Store              string
 	RunbooksDir        string
 	MaxConcurrentSteps int
-	CORSOrigins        []string
-	LogLevel           string
-	LogFormat          string
+	// LeaseDuration is how long a task claimed by this process stays
+	// with it without renewal: how long the other processes sharing a
+	// PostgreSQL store wait before taking over the work of one that died.
+	LeaseDuration time.Duration
+	CORSOrigins   []string
+	LogLevel      string
+	LogFormat     string
 }
 
 // ServeCommand runs the engine as a long-lived service.
@@ -75,13 +79,18 @@ func parseServeConfig(args []string, w io.Writer) (ServeConfig, error) {
 	if err != nil {
 		return ServeConfig{}, usageError{msg: err.Error()}
 	}
+	lease, err := envDuration("RUNBOOK_LEASE_DURATION", defaultLeaseDuration)
+	if err != nil {
+		return ServeConfig{}, usageError{msg: err.Error()}
+	}
 	var cors string
 	cfg := ServeConfig{}
 	fs := newFlagSet("serve", "serve [flags]", w)
 	fs.StringVar(&cfg.Addr, "addr", env("RUNBOOK_ADDR", "127.0.0.1:3000"), "listen address (RUNBOOK_ADDR)")
-	fs.StringVar(&cfg.Store, "store", env("RUNBOOK_STORE", "sqlite:./runbook.db"), "store: sqlite:PATH or memory (RUNBOOK_STORE)")
+	fs.StringVar(&cfg.Store, "store", env("RUNBOOK_STORE", "sqlite:./runbook.db"), "store: sqlite:PATH, a postgres:// URL (shared by replicas) or memory (RUNBOOK_STORE)")
 	fs.StringVar(&cfg.RunbooksDir, "runbooks-dir", env("RUNBOOK_RUNBOOKS_DIR", ""), "load every definition in this folder at start-up (RUNBOOK_RUNBOOKS_DIR)")
 	fs.IntVar(&cfg.MaxConcurrentSteps, "max-concurrent-steps", maxSteps, "default steps run at once per execution, 0 for 5 (RUNBOOK_MAX_CONCURRENT_STEPS)")
+	fs.DurationVar(&cfg.LeaseDuration, "lease-duration", lease, "how long other replicas wait before taking over the tasks of one that stopped renewing them (RUNBOOK_LEASE_DURATION)")
 	fs.StringVar(&cors, "cors-origins", env("RUNBOOK_CORS_ORIGINS", ""), "comma-separated origins allowed by CORS (RUNBOOK_CORS_ORIGINS)")
 	fs.StringVar(&cfg.LogLevel, "log-level", env("RUNBOOK_LOG_LEVEL", "info"), "debug, info, warn or error (RUNBOOK_LOG_LEVEL)")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("RUNBOOK_LOG_FORMAT", "text"), "text or json (RUNBOOK_LOG_FORMAT)")
@@ -102,6 +111,9 @@ func parseServeConfig(args []string, w io.Writer) (ServeConfig, error) {
 			}
 			cfg.CORSOrigins = append(cfg.CORSOrigins, o)
 		}
+	}
+	if cfg.LeaseDuration < minLeaseDuration {
+		return cfg, usageError{msg: fmt.Sprintf("--lease-duration %s is too short: leases are renewed every third of it; use at least %s", cfg.LeaseDuration, minLeaseDuration)}
 	}
 	if cfg.MaxConcurrentSteps < 0 {
 		return cfg, usageError{msg: "--max-concurrent-steps must not be negative"}
@@ -152,6 +164,13 @@ type Server struct {
 	failed chan error
 }
 
+// Task leases: the default is the engine's; shorter ones let replicas take
+// over a dead one's work sooner at the cost of more renewals.
+const (
+	defaultLeaseDuration = 30 * time.Second
+	minLeaseDuration     = time.Second
+)
+
 // Timeouts of the HTTP server. There is no write timeout: event streams
 // stay open as long as the execution runs.
 const (
@@ -164,7 +183,7 @@ const (
 // OpenServer opens the store, builds the engine, its metrics and the API,
 // and loads the runbooks folder. Nothing runs until Start.
 func OpenServer(ctx context.Context, cfg ServeConfig, log *slog.Logger) (*Server, error) {
-	raw, err := openStore(ctx, cfg.Store)
+	raw, exclusive, err := openStore(ctx, cfg.Store)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +193,8 @@ func OpenServer(ctx context.Context, cfg ServeConfig, log *slog.Logger) (*Server
 		store.Close()
 		return nil, err
 	}
-	eng, err := newEngine(store, log, engineOptions{maxConcurrentSteps: cfg.MaxConcurrentSteps, observer: m})
+	eng, err := newEngine(store, log, engineOptions{maxConcurrentSteps: cfg.MaxConcurrentSteps, observer: m,
+		leaseDuration: cfg.LeaseDuration, exclusiveStore: exclusive})
 	if err != nil {
 		store.Close()
 		return nil, err

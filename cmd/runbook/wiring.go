@@ -12,37 +12,54 @@ import (
 	"github.com/runbookhq/runbook/executor/builtin"
 	"github.com/runbookhq/runbook/expr"
 	"github.com/runbookhq/runbook/store/memory"
+	"github.com/runbookhq/runbook/store/postgres"
 	"github.com/runbookhq/runbook/store/sqlite"
 )
 
 // openStore opens the store named by uri: "memory", "sqlite:PATH" (or a
-// bare path).
-func openStore(ctx context.Context, uri string) (runbook.Store, error) {
+// bare path) or a postgres:// URL. exclusive reports whether this process
+// is the only one that can use the store (see engine.Config.ExclusiveStore).
+func openStore(ctx context.Context, uri string) (st runbook.Store, exclusive bool, err error) {
 	switch {
 	case uri == "memory":
-		return memory.New(), nil
-	case strings.HasPrefix(uri, "postgres://"), strings.HasPrefix(uri, "postgresql://"):
-		return nil, fmt.Errorf("store %q: the PostgreSQL store is not available in this version; use sqlite:PATH or memory", redact(uri))
+		return memory.New(), true, nil
+	case isPostgres(uri):
+		// A database several processes share: their leases are valid, so
+		// none is released here; the tasks of a process that died become
+		// claimable when its leases expire.
+		st, err := postgres.Open(ctx, uri)
+		if err != nil {
+			return nil, false, err
+		}
+		return st, false, nil
 	}
 	path := strings.TrimPrefix(uri, "sqlite:")
 	if path == "" {
-		return nil, fmt.Errorf("store %q names no file; use sqlite:PATH, e.g. sqlite:./runbook.db", uri)
+		return nil, false, fmt.Errorf("store %q names no file; use sqlite:PATH, e.g. sqlite:./runbook.db", uri)
 	}
-	st, err := sqlite.Open(ctx, path)
+	sq, err := sqlite.Open(ctx, path)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	// Only this process can use the file: leases held by a process that
 	// died are void, so its work resumes at once.
-	if err := st.ReleaseLeases(ctx, ""); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("recover leases in %s: %w", path, err)
+	if err := sq.ReleaseLeases(ctx, ""); err != nil {
+		sq.Close()
+		return nil, false, fmt.Errorf("recover leases in %s: %w", path, err)
 	}
-	return st, nil
+	return sq, true, nil
+}
+
+// isPostgres reports whether uri names a PostgreSQL database.
+func isPostgres(uri string) bool {
+	return strings.HasPrefix(uri, "postgres://") || strings.HasPrefix(uri, "postgresql://")
 }
 
 // redact hides a password in a connection string.
 func redact(uri string) string {
+	if isPostgres(uri) {
+		return postgres.Redact(uri)
+	}
 	at := strings.LastIndex(uri, "@")
 	scheme := strings.Index(uri, "://")
 	if at < 0 || scheme < 0 {
@@ -59,7 +76,11 @@ func redact(uri string) string {
 type engineOptions struct {
 	maxConcurrentSteps int
 	shutdownGrace      time.Duration
+	leaseDuration      time.Duration   // 0 for the engine's default
 	observer           engine.Observer // metrics; nil for none
+	// exclusiveStore says that no other process uses the store, as
+	// openStore reports.
+	exclusiveStore bool
 }
 
 // newEngine builds an engine with every built-in step type.
@@ -76,7 +97,10 @@ func newEngine(store runbook.Store, log *slog.Logger, opts engineOptions) (*engi
 		MaxConcurrentSteps: opts.maxConcurrentSteps,
 		ShutdownGrace:      opts.shutdownGrace,
 		Observer:           opts.observer,
-		// SQLite files and the memory store belong to one process.
-		ExclusiveStore: true,
+		LeaseDuration:      opts.leaseDuration,
+		// SQLite files and the memory store belong to one process; a
+		// PostgreSQL database is shared, and attempts in flight need their
+		// task rows so that another process can take them over.
+		ExclusiveStore: opts.exclusiveStore,
 	})
 }

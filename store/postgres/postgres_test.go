@@ -430,9 +430,11 @@ func TestOpenUnreachable(t *testing.T) {
 func TestRedact(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"postgres://u:secret@db:5432/x?sslmode=disable":   "postgres://u:%2A%2A%2A@db:5432/x?sslmode=disable",
+		"postgres://u:secret@db:5432/x?sslmode=disable":   "postgres://u:***@db:5432/x?sslmode=disable",
 		"postgres://u@db/x":                               "postgres://u@db/x",
-		"postgres://db/x?password=secret&sslmode=require": "postgres://db/x?password=%2A%2A%2A&sslmode=require",
+		"postgres://db/x?password=secret&sslmode=require": "postgres://db/x?password=***&sslmode=require",
+		"postgresql://a%40b:p%3Aw@db/x":                   "postgresql://a%40b:***@db/x",
+		"postgres://u:pw@db:notaport/x":                   "postgres://***@db:notaport/x",
 	} {
 		if got := postgres.Redact(in); got != want {
 			t.Errorf("Redact(%q) = %q, want %q", in, got, want)

@@ -132,13 +132,16 @@ func Redact(uri string) string {
 		}
 		return uri
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "***")
-	}
 	q := u.Query()
 	if q.Has("password") {
 		q.Set("password", "***")
-		u.RawQuery = q.Encode()
+		u.RawQuery = strings.ReplaceAll(q.Encode(), "password=%2A%2A%2A", "password=***")
+	}
+	if _, has := u.User.Password(); has {
+		user := url.User(u.User.Username()).String()
+		u.User = nil
+		scheme, rest, _ := strings.Cut(u.String(), "://")
+		return scheme + "://" + user + ":***@" + rest
 	}
 	return u.String()
 }
