@@ -147,6 +147,20 @@ type Transition struct {
 	MatchInbox []*InboxQuery
 }
 
+// PipelinedCommitter is implemented by a store that can write a batch of
+// transitions while the previous batch is being flushed to disk, so that
+// one flush covers several batches and the writer never waits for the
+// disk. The engine uses it when the store has it.
+type PipelinedCommitter interface {
+	// CommitPipelined writes txs as Commit does and returns once they are
+	// written, before they are durable. The returned wait blocks until
+	// they are durable and returns what Commit would; nothing that depends
+	// on them may be acknowledged before it returns. Calls to
+	// CommitPipelined must not overlap; waits may, and may run in another
+	// goroutine.
+	CommitPipelined(ctx context.Context, txs []*Transition) (wait func() ([]CommitResult, error))
+}
+
 // CommitResult is the outcome of one transition of a Commit. Inbox has one
 // entry per Transition.MatchInbox query, in the same order: the matching
 // inbox events, oldest first.

@@ -12,6 +12,9 @@ import (
 // transaction (group commit): a transition waits while the previous batch
 // is being written, and every transition that arrived meanwhile goes into
 // the next one. One fsync then acknowledges many executions' progress.
+// With a store that can (runbook.PipelinedCommitter), the next batch is
+// written while the previous one is flushed to disk; requests are
+// answered only once their batch is durable.
 type committer struct {
 	store runbook.Store
 	max   int
@@ -63,8 +66,21 @@ func (c *committer) stop() { close(c.quit) }
 
 func (c *committer) run() {
 	defer close(c.stopped)
-	batch := make([]*commitReq, 0, c.max)
-	txs := make([]*runbook.Transition, 0, c.max)
+	pipelined, _ := c.store.(runbook.PipelinedCommitter)
+	var acks chan *pendingBatch
+	if pipelined != nil {
+		// The batch written last waits for the disk here while the next
+		// one is written; a flush then covers both.
+		acks = make(chan *pendingBatch, 2)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for p := range acks {
+				p.finish(c.log)
+			}
+		}()
+		defer func() { close(acks); <-done }()
+	}
 	for {
 		var first *commitReq
 		select {
@@ -73,7 +89,7 @@ func (c *committer) run() {
 			c.drain()
 			return
 		}
-		batch = append(batch[:0], first)
+		batch := []*commitReq{first}
 		n := len(first.txs)
 	fill:
 		for n < c.max {
@@ -85,28 +101,49 @@ func (c *committer) run() {
 				break fill
 			}
 		}
-		txs = txs[:0]
+		txs := make([]*runbook.Transition, 0, n)
 		for _, r := range batch {
 			txs = append(txs, r.txs...)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		p := &pendingBatch{batch: batch, txs: len(txs), cancel: cancel}
+		if pipelined != nil {
+			p.wait = pipelined.CommitPipelined(ctx, txs)
+			acks <- p
+			continue
+		}
 		results, err := c.store.Commit(ctx, txs)
-		cancel()
+		p.wait = func() ([]runbook.CommitResult, error) { return results, err }
+		p.finish(c.log)
+	}
+}
+
+// pendingBatch is a batch written to the store whose outcome its requests
+// wait for.
+type pendingBatch struct {
+	batch  []*commitReq
+	txs    int
+	wait   func() ([]runbook.CommitResult, error)
+	cancel context.CancelFunc
+}
+
+// finish waits for the batch to be durable and hands each request its
+// results.
+func (p *pendingBatch) finish(log *slog.Logger) {
+	results, err := p.wait()
+	p.cancel()
+	if err != nil {
+		log.Error("commit batch failed", "transitions", p.txs, "err", err)
+	}
+	i := 0
+	for _, r := range p.batch {
 		if err != nil {
-			c.log.Error("commit batch failed", "transitions", len(txs), "err", err)
+			r.err = err
+		} else {
+			r.results = results[i : i+len(r.txs)]
 		}
-		i := 0
-		for _, r := range batch {
-			if err != nil {
-				r.err = err
-			} else {
-				r.results = results[i : i+len(r.txs)]
-			}
-			i += len(r.txs)
-			close(r.done)
-		}
-		clear(txs)
-		clear(batch)
+		i += len(r.txs)
+		close(r.done)
 	}
 }
 

@@ -15,8 +15,8 @@ type execState struct {
 	RunbookID          string                   `json:"runbookId"`
 	RunbookVersion     string                   `json:"runbookVersion"`
 	Status             runbook.ExecutionStatus  `json:"status"`
-	Input              any                      `json:"input"`
-	Context            runbook.ExecutionContext `json:"context"`
+	Input              any                      `json:"-"` // stored once, in the record's Static
+	Context            runbook.ExecutionContext `json:"-"`
 	IdempotencyKey     string                   `json:"idempotencyKey,omitempty"`
 	ParentID           string                   `json:"parentExecutionId,omitempty"`
 	ParentStepID       string                   `json:"parentStepId,omitempty"`

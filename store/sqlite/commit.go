@@ -15,17 +15,41 @@ import (
 // transition that is refused (stale, conflicting, invalid) writes nothing
 // and the others go on; a database failure rolls the whole batch back.
 func (s *Store) Commit(ctx context.Context, txs []*runbook.Transition) ([]runbook.CommitResult, error) {
+	return s.CommitPipelined(ctx, txs)()
+}
+
+// CommitPipelined is Commit in two steps (see runbook.PipelinedCommitter):
+// it returns once the batch is written, and wait returns once it is on
+// disk, so that the next batch is written while this one is flushed.
+func (s *Store) CommitPipelined(ctx context.Context, txs []*runbook.Transition) (wait func() ([]runbook.CommitResult, error)) {
+	results, n, err := s.commit(ctx, txs)
+	return func() ([]runbook.CommitResult, error) {
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			if err := s.wal.wait(n); err != nil {
+				return nil, fmt.Errorf("commit: %w", err)
+			}
+		}
+		return results, nil
+	}
+}
+
+// commit writes the batch and returns the number of the write to wait for
+// (0 when nothing was written).
+func (s *Store) commit(ctx context.Context, txs []*runbook.Transition) ([]runbook.CommitResult, uint64, error) {
 	if err := s.check(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	results := make([]runbook.CommitResult, len(txs))
 	if len(txs) == 0 {
-		return results, nil
+		return results, 0, nil
 	}
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	n, err := s.write(ctx, func(tx *sql.Tx) error {
 		c := &committer{st: s.stmts, tx: newTxStmts(tx), rows: newRowBatch()}
 		for i, t := range txs {
 			if t != nil && t.Execution != nil && c.rows.conflicts(t) {
@@ -42,9 +66,9 @@ func (s *Store) Commit(ctx context.Context, txs []*runbook.Transition) ([]runboo
 		return c.rows.flush(ctx, tx, s.multi)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("commit: %w", err)
+		return nil, 0, fmt.Errorf("commit: %w", err)
 	}
-	return results, nil
+	return results, n, nil
 }
 
 // committer applies transitions inside one write transaction.

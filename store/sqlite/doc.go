@@ -3,8 +3,15 @@
 //
 // # Durability and exclusivity
 //
-// The database runs in WAL mode with synchronous=FULL, so a Commit that
-// returned survives a crash or a power loss. All writes go through one
+// The database runs in WAL mode, and every write returns only once the
+// write-ahead log holding it has been flushed to disk, so a Commit that
+// returned survives a crash or a power loss. The flush is the store's,
+// not SQLite's (synchronous=NORMAL): it runs outside the write connection,
+// so that the next batch is written while the previous one is flushed, and
+// one flush covers every batch committed before it began
+// (runbook.PipelinedCommitter). Readers may see a commit a fraction of a
+// millisecond before it is on disk; nothing is acknowledged to a caller
+// before it is. All writes go through one
 // connection and start with BEGIN IMMEDIATE, so they never deadlock on lock
 // upgrades; reads use a separate pool of query-only connections and see the
 // last committed state without blocking the writer.

@@ -87,7 +87,11 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, until time.Time)
 	if err := s.check(); err != nil {
 		return err
 	}
-	if _, err := s.w.ExecContext(ctx, `UPDATE tasks SET lease_expires_at = ? WHERE owner = ?`, micros(until), owner); err != nil {
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE tasks SET lease_expires_at = ? WHERE owner = ?`, micros(until), owner)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("extend leases of %s: %w", owner, err)
 	}
 	return nil
@@ -103,7 +107,11 @@ func (s *Store) ReleaseLeases(ctx context.Context, owner string) error {
 	if owner == "" {
 		query, args = `UPDATE tasks SET owner = '', lease_expires_at = ? WHERE owner <> ''`, args[:1]
 	}
-	if _, err := s.w.ExecContext(ctx, query, args...); err != nil {
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, query, args...)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("release leases of %q: %w", owner, err)
 	}
 	return nil

@@ -1,0 +1,10 @@
+//go:build !linux
+
+package sqlite
+
+import "os"
+
+// fdatasync flushes f to disk.
+func fdatasync(f *os.File) error {
+	return f.Sync()
+}

@@ -1,0 +1,133 @@
+package sqlite
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/runbookhq/runbook"
+)
+
+// TestCommitFlushesTheWAL checks that every write returns only after a
+// flush of the write-ahead log that began after it committed.
+func TestCommitFlushesTheWAL(t *testing.T) {
+	t.Parallel()
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "runbook.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var flushes atomic.Int64
+	s.wal.flush = func(f *os.File) error {
+		flushes.Add(1)
+		return fdatasync(f)
+	}
+	rec := &runbook.ExecutionRecord{ID: "01950000-0000-7000-8000-000000000001", RunbookID: "r", RunbookVersion: "1",
+		TenantID: "t", Status: runbook.ExecutionRunning, Seq: 1}
+	tx := &runbook.Transition{Create: true, Execution: rec, Events: []runbook.Event{{Seq: 1, Type: runbook.EventExecutionStarted}}}
+	wait := s.CommitPipelined(t.Context(), []*runbook.Transition{tx})
+	if got := flushes.Load(); got != 0 {
+		t.Fatalf("the write phase flushed %d times; the flush belongs to wait", got)
+	}
+	if _, err := wait(); err != nil {
+		t.Fatal(err)
+	}
+	if got := flushes.Load(); got != 1 {
+		t.Fatalf("wait flushed %d times, want 1", got)
+	}
+	if _, err := s.ClaimTasks(t.Context(), "n", rec.CreatedAt, rec.CreatedAt, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := flushes.Load(); got != 2 {
+		t.Fatalf("after a claim: %d flushes, want 2 (every write is flushed)", got)
+	}
+}
+
+// TestWALSyncerGroupsFlushes checks the group flush: waiters of writes
+// committed before a flush began share it; a write committed while a
+// flush runs gets a flush of its own after it.
+func TestWALSyncerGroupsFlushes(t *testing.T) {
+	t.Parallel()
+	w, err := newWALSyncer(filepath.Join(t.TempDir(), "wal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	entered := make(chan struct{}, 4)
+	gate := make(chan struct{})
+	var flushes atomic.Int64
+	w.flush = func(*os.File) error {
+		flushes.Add(1)
+		entered <- struct{}{}
+		<-gate
+		return nil
+	}
+	waitAll := func(ns ...uint64) *sync.WaitGroup {
+		var wg sync.WaitGroup
+		for _, n := range ns {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := w.wait(n); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		return &wg
+	}
+
+	// Two writes committed, then both wait: one flush covers both.
+	first, second := w.committed(), w.committed()
+	wg := waitAll(first, second)
+	<-entered
+	close(gate)
+	wg.Wait()
+	if got := flushes.Load(); got != 1 {
+		t.Fatalf("%d flushes for two writes committed before the flush, want 1", got)
+	}
+
+	// A write committed while a flush runs is not covered by it.
+	gate = make(chan struct{})
+	third := w.committed()
+	wg = waitAll(third)
+	<-entered
+	fourth := w.committed()
+	wg2 := waitAll(fourth)
+	gate <- struct{}{} // the flush of third ends
+	wg.Wait()
+	<-entered // fourth's own flush
+	close(gate)
+	wg2.Wait()
+	if got := flushes.Load(); got != 3 {
+		t.Fatalf("%d flushes, want 3: the write committed during a flush needs the next one", got)
+	}
+}
+
+// TestWALSyncerFailureIsSticky checks that after a failed flush no write is
+// acknowledged: the kernel may have dropped the pages it could not write.
+func TestWALSyncerFailureIsSticky(t *testing.T) {
+	t.Parallel()
+	w, err := newWALSyncer(filepath.Join(t.TempDir(), "wal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	broken := errors.New("disk gone")
+	fail := true
+	w.flush = func(*os.File) error {
+		if fail {
+			return broken
+		}
+		return nil
+	}
+	if err := w.wait(w.committed()); !errors.Is(err, broken) {
+		t.Fatalf("wait after a failed flush = %v, want the flush error", err)
+	}
+	fail = false
+	if err := w.wait(w.committed()); !errors.Is(err, broken) {
+		t.Fatalf("a later write = %v, want the first flush error", err)
+	}
+}
