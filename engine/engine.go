@@ -139,7 +139,7 @@ func New(cfg Config) (*Engine, error) {
 		node:     cfg.NodeID,
 		retry:    retry,
 		obs:      cfg.Observer,
-		runbooks: newRunbookCache(cfg.Store),
+		runbooks: newRunbookCache(cfg.Store, cfg.ExclusiveStore),
 		actors:   newActorTable(),
 		watchers: newWatchHub(),
 		slots:    make(chan struct{}, cfg.MaxAttempts),

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/runbookhq/runbook"
@@ -218,5 +219,30 @@ func TestIdempotentStartReturnsTheFirstExecution(t *testing.T) {
 	third, created, err := h.e.StartExecution(ctx, req)
 	if err != nil || !created || third == first {
 		t.Fatalf("the same key in another tenant must start a new execution: %s %v %v", third, created, err)
+	}
+}
+
+// TestStartWithoutVersionTakesTheLatestStored checks that a start without a
+// version follows new versions as they are stored, whether or not the
+// engine caches the latest version (it does on a store it owns).
+func TestStartWithoutVersionTakesTheLatestStored(t *testing.T) {
+	t.Parallel()
+	for _, exclusive := range []bool{true, false} {
+		t.Run(fmt.Sprintf("exclusive=%v", exclusive), func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, func(c *engine.Config) { c.ExclusiveStore = exclusive })
+			for _, v := range []string{"1.0.0", "1.10.0", "1.2.0"} {
+				h.put(`
+id: moving
+version: "` + v + `"
+steps:
+  - {id: a, type: call-service, config: {url: "STUB/json", method: GET}}
+`)
+				x := h.waitStatus(h.start("moving", nil), runbook.ExecutionCompleted)
+				if want := map[string]string{"1.0.0": "1.0.0", "1.10.0": "1.10.0", "1.2.0": "1.10.0"}[v]; x.RunbookVersion != want {
+					t.Fatalf("after storing %s, a start without version ran %s, want %s", v, x.RunbookVersion, want)
+				}
+			}
+		})
 	}
 }

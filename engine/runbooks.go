@@ -14,14 +14,56 @@ import (
 
 // runbookCache keeps prepared definitions by (id, version). Definitions
 // are immutable once stored, so entries never go stale.
+//
+// On a store only this process writes, it also keeps the latest version of
+// each runbook, forgotten whenever this engine stores a version; on a
+// shared store another node may add a version at any time, so the latest
+// is read from the store every time.
 type runbookCache struct {
-	store runbook.RunbookStore
-	mu    sync.RWMutex
-	byKey map[[2]string]*plan
+	store     runbook.RunbookStore
+	exclusive bool
+	mu        sync.RWMutex
+	byKey     map[[2]string]*plan
+	latest    map[string]string
+	puts      uint64 // versions stored through this cache
 }
 
-func newRunbookCache(store runbook.RunbookStore) *runbookCache {
-	return &runbookCache{store: store, byKey: map[[2]string]*plan{}}
+func newRunbookCache(store runbook.RunbookStore, exclusive bool) *runbookCache {
+	return &runbookCache{store: store, exclusive: exclusive, byKey: map[[2]string]*plan{}, latest: map[string]string{}}
+}
+
+// latestVersion returns the highest stored version of id.
+func (c *runbookCache) latestVersion(ctx context.Context, id string) (string, error) {
+	c.mu.RLock()
+	v, ok := c.latest[id]
+	puts := c.puts
+	c.mu.RUnlock()
+	if ok {
+		return v, nil
+	}
+	recs, err := c.store.ListRunbookVersions(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	v = latest(recs).Version
+	if c.exclusive {
+		c.mu.Lock()
+		if c.puts == puts { // no version was stored while we read
+			c.latest[id] = v
+		}
+		c.mu.Unlock()
+	}
+	return v, nil
+}
+
+// put stores a version and forgets the cached latest version of its id.
+func (c *runbookCache) put(ctx context.Context, rec *runbook.RunbookRecord) (*runbook.RunbookRecord, error) {
+	stored, err := c.store.PutRunbook(ctx, rec)
+	c.mu.Lock()
+	c.puts++
+	delete(c.latest, rec.ID)
+	c.mu.Unlock()
+	return stored, err
 }
 
 func (c *runbookCache) get(ctx context.Context, id, version string) (*plan, error) {
@@ -76,7 +118,7 @@ func (e *Engine) PutRunbook(ctx context.Context, rb *runbook.Runbook) (*runbook.
 		Hash:        hex.EncodeToString(sum[:]),
 		CreatedAt:   e.now(),
 	}
-	stored, err := e.store.PutRunbook(ctx, rec)
+	stored, err := e.runbooks.put(ctx, rec)
 	if err != nil {
 		return nil, false, err
 	}
@@ -101,11 +143,7 @@ func (e *Engine) GetRunbook(ctx context.Context, id, version string) (*runbook.R
 }
 
 func (e *Engine) latestVersion(ctx context.Context, id string) (string, error) {
-	recs, err := e.store.ListRunbookVersions(ctx, id)
-	if err != nil {
-		return "", err
-	}
-	return latest(recs).Version, nil
+	return e.runbooks.latestVersion(ctx, id)
 }
 
 // latest returns the highest version of a non-empty list of versions of
