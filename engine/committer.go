@@ -16,11 +16,12 @@ import (
 // written while the previous one is flushed to disk; requests are
 // answered only once their batch is durable.
 type committer struct {
-	store runbook.Store
-	max   int
-	log   *slog.Logger
-	reqs  chan *commitReq
-	quit  chan struct{}
+	store  runbook.Store
+	max    int
+	direct bool // commit from the caller's goroutine, without batching
+	log    *slog.Logger
+	reqs   chan *commitReq
+	quit   chan struct{}
 	// stopped is closed when run has returned: a request queued after that
 	// is never written.
 	stopped chan struct{}
@@ -33,13 +34,21 @@ type commitReq struct {
 	done    chan struct{}
 }
 
-func newCommitter(store runbook.Store, max int, log *slog.Logger) *committer {
-	return &committer{store: store, max: max, log: log, reqs: make(chan *commitReq, 4096), quit: make(chan struct{}), stopped: make(chan struct{})}
+func newCommitter(store runbook.Store, max int, direct bool, log *slog.Logger) *committer {
+	return &committer{store: store, max: max, direct: direct, log: log, reqs: make(chan *commitReq, 4096), quit: make(chan struct{}), stopped: make(chan struct{})}
 }
 
 // commit writes txs atomically as a group of the next batch and returns
 // their results.
 func (c *committer) commit(ctx context.Context, txs ...*runbook.Transition) ([]runbook.CommitResult, error) {
+	if c.direct {
+		select {
+		case <-c.quit:
+			return nil, errShuttingDown
+		default:
+		}
+		return c.store.Commit(ctx, txs)
+	}
 	req := &commitReq{txs: txs, done: make(chan struct{})}
 	select {
 	case c.reqs <- req:

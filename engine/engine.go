@@ -39,6 +39,12 @@ type Config struct {
 	RetryPolicy *runbook.RetryPolicy
 	// MaxBatch bounds the transitions committed in one store transaction.
 	MaxBatch int
+	// DirectCommit commits each transition from the goroutine that made
+	// it instead of grouping transitions into batches. Grouping pays for
+	// itself when a commit has a fixed cost (a flush to disk, a round
+	// trip); for the memory store it only adds a hop through the
+	// committer, so that store is run with DirectCommit.
+	DirectCommit bool
 	// PollInterval is the longest the engine waits before looking for due
 	// tasks written by other processes (default 2s).
 	PollInterval time.Duration
@@ -148,7 +154,7 @@ func New(cfg Config) (*Engine, error) {
 		cancel:   cancel,
 		closed:   make(chan struct{}),
 	}
-	e.commits = newCommitter(cfg.Store, cfg.MaxBatch, e.log)
+	e.commits = newCommitter(cfg.Store, cfg.MaxBatch, cfg.DirectCommit, e.log)
 	return e, nil
 }
 

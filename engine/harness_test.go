@@ -55,6 +55,7 @@ func newHarness(t *testing.T, configure ...func(*engine.Config)) *harness {
 		Clock:          h.clock,
 		ShutdownGrace:  time.Second,
 		ExclusiveStore: exclusiveFor(t),
+		DirectCommit:   directFor(t),
 	}
 	for _, c := range configure {
 		c(&cfg)
@@ -78,6 +79,13 @@ func newHarness(t *testing.T, configure ...func(*engine.Config)) *harness {
 // tests, so that the whole suite covers both.
 func exclusiveFor(t *testing.T) bool {
 	return len(t.Name())%2 == 0
+}
+
+// directFor picks whether a test's engine commits transitions directly or
+// through the group committer, by another rule than exclusiveFor so that
+// every combination is covered.
+func directFor(t *testing.T) bool {
+	return len(t.Name())%3 == 0
 }
 
 // put parses a YAML runbook (STUB replaced by the stub's URL) and stores it.

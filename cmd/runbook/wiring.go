@@ -89,6 +89,9 @@ func newEngine(store runbook.Store, log *slog.Logger, opts engineOptions) (*engi
 	if err != nil {
 		return nil, err
 	}
+	// Batching commits buys the memory store nothing (see
+	// engine.Config.DirectCommit).
+	_, inMemory := store.(*memory.Store)
 	return engine.New(engine.Config{
 		Store:              store,
 		Executors:          builtin.Registry(ev, builtin.Options{UserAgent: "runbook/" + version}),
@@ -102,5 +105,6 @@ func newEngine(store runbook.Store, log *slog.Logger, opts engineOptions) (*engi
 		// PostgreSQL database is shared, and attempts in flight need their
 		// task rows so that another process can take them over.
 		ExclusiveStore: opts.exclusiveStore,
+		DirectCommit:   inMemory,
 	})
 }
