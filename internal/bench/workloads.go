@@ -36,7 +36,8 @@ func runW10(ctx context.Context, opts Options, t *target) (*Result, error) {
 		return nil, err
 	}
 	t.reset()
-	h, err := newHarness(ctx, opts, client)
+	clock := newDispatchClock(client.Transport)
+	h, err := newHarness(ctx, opts, &http.Client{Transport: clock})
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +61,8 @@ func runW10(ctx context.Context, opts Options, t *target) (*Result, error) {
 		ExecutionsPerSec: float64(len(lat)) / took.Seconds(),
 		StepsPerSec:      float64(len(lat)*10) / took.Seconds(),
 		LatencyMs:        percentiles(lat),
-		DispatchMs:       t.dispatchPercentiles(),
+		DispatchMs:       clock.percentiles(),
+		TargetGapMs:      t.gapPercentiles(),
 		RawPerSec:        raw.StepsPerSec,
 		PeakRssMb:        after.peakRSS,
 		CPUSeconds:       (after.cpu - before.cpu).Seconds(),
