@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -88,6 +89,7 @@ func benchCommitW10(b *testing.B, s runbook.Store) {
 				flights[(cursor-1)%inFlight] = f
 				tx := createTx(f.rec)
 				tx.Steps = []*runbook.StepRecord{{ExecutionID: f.rec.ID, StepID: "s1", Status: runbook.StepRunning, Data: stepData}}
+				encodeEvents(b, tx)
 				txs = append(txs, tx)
 				continue
 			}
@@ -105,11 +107,24 @@ func benchCommitW10(b *testing.B, s runbook.Store) {
 				tx.Steps = tx.Steps[:1]
 			}
 			f.rec = tx.Execution
+			encodeEvents(b, tx)
 			txs = append(txs, tx)
 		}
 		mustCommit(b, s, txs...)
 	}
 	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "transitions/s")
+}
+
+// encodeEvents sets the transition's EncodedEvents, as the engine does.
+func encodeEvents(tb testing.TB, tx *runbook.Transition) {
+	tx.EncodedEvents = tx.EncodedEvents[:0]
+	for i := range tx.Events {
+		b, err := json.Marshal(&tx.Events[i])
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tx.EncodedEvents = append(tx.EncodedEvents, b)
+	}
 }
 
 // benchClaimTasks claims 16 tasks at a time among 1,000 due tasks and

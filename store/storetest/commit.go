@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ func commitTests() []test {
 		{"Commit/SameSeqAcrossBatches", testCommitSameSeqAcrossBatches},
 		{"Commit/UnknownExecution", testCommitUnknownExecution},
 		{"Commit/RefusalDoesNotStopOthers", testCommitRefusalDoesNotStopOthers},
+		{"Commit/ManyUpdates", testCommitManyUpdates},
 		{"Commit/Invalid", testCommitInvalid},
 		{"Commit/ClearAll", testCommitClearAll},
 		{"Commit/DeletesBeforePuts", testCommitDeletesBeforePuts},
@@ -286,6 +288,61 @@ func testCommitRefusalDoesNotStopOthers(t *testing.T, s runbook.Store) {
 	claimed, err := s.ClaimTasks(ctx, "w", at(100), at(200), 10)
 	noErr(t, err)
 	equalStrings(t, "tasks", sortedTaskKeys(claimed), []string{execID(1) + "/next", execID(3) + "/next", execID(4) + "/next"})
+}
+
+// testCommitManyUpdates commits a batch of updates of distinct executions
+// with their events encoded, as the engine sends them (a store may then
+// check them all in one statement): the good ones apply, each refused one
+// gets its own reason and writes nothing.
+func testCommitManyUpdates(t *testing.T, s runbook.Store) {
+	ctx := t.Context()
+	var recs []*runbook.ExecutionRecord
+	for i := 1; i <= 5; i++ {
+		recs = append(recs, newExecution(execID(i), "t", ""))
+	}
+	create(t, s, recs...)
+	good1, good2 := nextTx(recs[0], 2), nextTx(recs[1], 1)
+	stale := nextTx(recs[2], 1)
+	stale.ExpectedSeq, stale.Execution.Seq, stale.Events[0].Seq = 5, 6, 6
+	otherTenant := nextTx(recs[3], 1)
+	otherTenant.Execution.TenantID = "t2"
+	unknown := nextTx(newExecution(execID(9), "t", ""), 1)
+	good3 := nextTx(recs[4], 3)
+	txs := []*runbook.Transition{good1, stale, good2, otherTenant, unknown, good3}
+	for _, tx := range txs {
+		tx.Steps = []*runbook.StepRecord{{StepID: "s", Status: runbook.StepRunning, Data: []byte(`{"n":1}`)}}
+		tx.PutTasks = []*runbook.Task{{ExecutionID: tx.Execution.ID, Key: "next", Kind: runbook.TaskRun, DueAt: at(0)}}
+		for i := range tx.Events {
+			b, err := json.Marshal(&tx.Events[i])
+			noErr(t, err)
+			tx.EncodedEvents = append(tx.EncodedEvents, b)
+		}
+	}
+	res := commit(t, s, txs...)
+	noErr(t, res[0].Err)
+	wantCode(t, res[1].Err, runbook.ESTALE)
+	noErr(t, res[2].Err)
+	wantCode(t, res[3].Err, runbook.EINVALID)
+	wantCode(t, res[4].Err, runbook.ENOTFOUND)
+	noErr(t, res[5].Err)
+
+	for _, want := range []*runbook.ExecutionRecord{good1.Execution, good2.Execution, recs[2], recs[3], good3.Execution} {
+		got, steps, err := s.GetExecution(ctx, want.ID)
+		noErr(t, err)
+		equal(t, "execution "+want.ID, got, want)
+		applied := want.Seq > 1
+		if (len(steps) == 1) != applied {
+			t.Errorf("execution %s: %d step rows, want them only if its transition applied", want.ID, len(steps))
+		}
+		history, err := s.ListHistory(ctx, want.ID, 0, 0)
+		noErr(t, err)
+		if int64(len(history)) != want.Seq {
+			t.Errorf("execution %s: %d events, want %d", want.ID, len(history), want.Seq)
+		}
+	}
+	claimed, err := s.ClaimTasks(ctx, "w", at(100), at(200), 10)
+	noErr(t, err)
+	equalStrings(t, "tasks", sortedTaskKeys(claimed), []string{execID(1) + "/next", execID(2) + "/next", execID(5) + "/next"})
 }
 
 func testCommitInvalid(t *testing.T, s runbook.Store) {
