@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"encoding/json"
 	"sync"
 )
@@ -12,9 +11,14 @@ import (
 // pool after the commit instead of leaving a dozen allocations to the
 // collector on every step.
 type jsonArena struct {
-	buf  bytes.Buffer
-	enc  *json.Encoder
+	buf  []byte
 	ends []int // end offset of each document
+}
+
+// jsonAppender is a value that encodes itself as json.Marshal would,
+// without reflection (the documents written on every transition).
+type jsonAppender interface {
+	AppendJSON(b []byte) ([]byte, error)
 }
 
 // arenas recycles jsonArena values; an arena that grew very large is not
@@ -25,27 +29,34 @@ func (p *arenas) get() *jsonArena {
 	if a, ok := p.pool.Get().(*jsonArena); ok {
 		return a
 	}
-	a := &jsonArena{}
-	a.enc = json.NewEncoder(&a.buf)
-	return a
+	return &jsonArena{buf: make([]byte, 0, 4096)}
 }
 
 func (p *arenas) put(a *jsonArena) {
-	if a == nil || a.buf.Cap() > 1<<20 {
+	if a == nil || cap(a.buf) > 1<<20 {
 		return
 	}
-	a.buf.Reset()
+	a.buf = a.buf[:0]
 	a.ends = a.ends[:0]
 	p.pool.Put(a)
 }
 
 // add encodes v as JSON (as json.Marshal does) and returns its index.
 func (a *jsonArena) add(v any) (int, error) {
-	if err := a.enc.Encode(v); err != nil {
-		return 0, err
+	if ap, ok := v.(jsonAppender); ok {
+		b, err := ap.AppendJSON(a.buf)
+		if err != nil {
+			return 0, err
+		}
+		a.buf = b
+	} else {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return 0, err
+		}
+		a.buf = append(a.buf, b...)
 	}
-	a.buf.Truncate(a.buf.Len() - 1) // Encode appends a newline
-	a.ends = append(a.ends, a.buf.Len())
+	a.ends = append(a.ends, len(a.buf))
 	return len(a.ends) - 1, nil
 }
 
@@ -57,5 +68,5 @@ func (a *jsonArena) doc(i int) []byte {
 		start = a.ends[i-1]
 	}
 	end := a.ends[i]
-	return a.buf.Bytes()[start:end:end]
+	return a.buf[start:end:end]
 }
