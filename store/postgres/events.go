@@ -37,6 +37,7 @@ func (s *Store) DeliverEvent(ctx context.Context, ev *runbook.InboxEvent) ([]*ru
 	var out []*runbook.Wait
 	b := &pgx.Batch{}
 	b.Queue(sqlBegin)
+	b.Queue(sqlIndexesOnly)
 	b.Queue(sqlLockMatch, matchLockKey(ev.TenantID, ev.Type, ev.CorrelationID))
 	b.Queue(sqlInsertInbox, ev.ID, ev.TenantID, ev.Type, ev.CorrelationID, blob(ev.Payload), micros(ev.ReceivedAt)).
 		Exec(func(ct pgconn.CommandTag) error {

@@ -479,3 +479,21 @@ func TestCloseTwice(t *testing.T) {
 		t.Fatalf("Ping after Close = %v", err)
 	}
 }
+
+func TestWithSearchPath(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"postgres://u@db/x":                                 "postgres://u@db/x?search_path=runbook",
+		"postgres://u@db/x?sslmode=disable&search_path=old": "postgres://u@db/x?sslmode=disable&search_path=runbook",
+		// Spaces stay %20: the driver reads "+" as a plus sign.
+		"postgres://u@db/x?options=-c%20statement_timeout%3D5s": "postgres://u@db/x?options=-c%20statement_timeout%3D5s&search_path=runbook",
+	} {
+		got, err := postgres.WithSearchPath(in, "runbook")
+		if err != nil || got != want {
+			t.Errorf("WithSearchPath(%q) = %q, %v, want %q", in, got, err, want)
+		}
+	}
+	if _, err := postgres.WithSearchPath("sqlite:x.db", "runbook"); runbook.ErrorCode(err) != runbook.EINVALID {
+		t.Errorf("WithSearchPath of a file path = %v, want an %s error", err, runbook.EINVALID)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -19,9 +20,17 @@ func WithSearchPath(uri, schema string) (string, error) {
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		return "", runbook.Errorf(runbook.EINVALID, "%s: want a URL such as postgres://user@host:5432/database", Redact(uri))
 	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
+	// The other parameters stay as they are written: re-encoding them
+	// would turn the spaces of options=-c%20a=b into "+", which the
+	// driver does not read back as spaces.
+	var params []string
+	for _, p := range strings.Split(u.RawQuery, "&") {
+		if name, _, _ := strings.Cut(p, "="); p != "" && name != "search_path" {
+			params = append(params, p)
+		}
+	}
+	params = append(params, "search_path="+strings.ReplaceAll(url.QueryEscape(schema), "+", "%20"))
+	u.RawQuery = strings.Join(params, "&")
 	return u.String(), nil
 }
 

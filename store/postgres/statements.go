@@ -9,6 +9,13 @@ const (
 	sqlBegin  = `BEGIN`
 	sqlCommit = `COMMIT`
 
+	// sqlIndexesOnly makes the planner read every table of the transaction
+	// through an index, as the commit path is written to. Without it, a
+	// plan made while the tables were small (joins with the unnest of a
+	// batch, = ANY of its ids) scans them whole, and PostgreSQL keeps
+	// using it while they grow, until autovacuum next analyzes them.
+	sqlIndexesOnly = `SET LOCAL enable_seqscan = off`
+
 	sqlInsertExecution = `INSERT INTO executions (` + executionColumns + `)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT DO NOTHING`
@@ -20,6 +27,12 @@ ON CONFLICT DO NOTHING`
 	// on the happy path.
 	sqlUpdateExecution = `UPDATE executions SET status = $1, seq = $2, updated_at = $3, data = $4
 WHERE id = $5 AND seq = $6 AND tenant_id = $7 AND idempotency_key = $8`
+
+	// sqlExpectWritten fails unless this transaction wrote each of the
+	// execution rows named (their xmin is its id): the optimistic batch
+	// (see Commit) stops there when a transition is refused.
+	sqlExpectWritten = `SELECT runbook_expect_rows(count(*), $2) FROM executions
+WHERE id = ANY($1) AND xmin = pg_current_xact_id()::xid`
 
 	sqlSelectExecutionState = `SELECT seq, tenant_id, idempotency_key FROM executions WHERE id = $1`
 
@@ -75,17 +88,21 @@ ORDER BY received_at, id`
 WHERE kind = $1 AND tenant_id = $2 AND event_type = $3 AND correlation_id = $4
 ORDER BY created_at, execution_id, step_id, iteration`
 
-	// A claimable task is due and unowned or under an expired lease. The
-	// subquery walks tasks_by_due from the earliest due time and stops after
-	// limit claimable rows. FOR UPDATE SKIP LOCKED passes over rows another
-	// claimer (or a commit) holds, so concurrent claimers on any number of
-	// nodes never get the same task and never wait for each other; a row
-	// skipped because a claim is in flight is not claimable anyway once
-	// that claim commits.
+	// A claimable task is due and unowned or under an expired lease: its
+	// claimable_at has passed. The subquery walks tasks_by_claimable from
+	// the task that became claimable first and stops after limit rows, so
+	// that neither the leased tasks of attempts in flight nor the number
+	// of tasks claimable at once cost anything, whatever plan statistics
+	// the server has (an unowned task becomes claimable when it is due, so
+	// those are claimed earliest due first, as in the other stores). FOR
+	// UPDATE SKIP LOCKED passes over rows another claimer (or a commit)
+	// holds, so concurrent claimers on any number of nodes never get the
+	// same task and never wait for each other; a row skipped because a
+	// claim is in flight is not claimable anyway once that claim commits.
 	sqlClaimTasks = `WITH claimable AS (
     SELECT execution_id, task_key FROM tasks
-    WHERE due_at <= $3 AND (owner = '' OR lease_expires_at <= $3)
-    ORDER BY due_at, execution_id, task_key
+    WHERE claimable_at <= $3
+    ORDER BY claimable_at, due_at, execution_id, task_key
     LIMIT $4
     FOR UPDATE SKIP LOCKED)
 UPDATE tasks t SET owner = $1, lease_expires_at = $2, deliveries = t.deliveries + 1
@@ -94,10 +111,7 @@ WHERE t.execution_id = c.execution_id AND t.task_key = c.task_key
 RETURNING t.execution_id, t.task_key, t.kind, t.step_id, t.iteration, t.attempt, t.timer, t.due_at, t.owner,
     t.lease_expires_at, t.deliveries, t.payload`
 
-	// LEAST ignores NULLs: it is NULL only when there is no task at all.
-	sqlNextDue = `SELECT LEAST(
-    (SELECT MIN(due_at) FROM tasks WHERE owner = ''),
-    (SELECT MIN(GREATEST(due_at, lease_expires_at)) FROM tasks WHERE owner <> ''))`
+	sqlNextDue = `SELECT MIN(claimable_at) FROM tasks`
 
 	sqlExtendLeases = `UPDATE tasks SET lease_expires_at = $1 WHERE owner = $2`
 

@@ -6,14 +6,18 @@ import (
 	"sort"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/runbookhq/runbook"
 	"github.com/runbookhq/runbook/store/internal/contract"
 )
 
-// ClaimTasks leases up to limit claimable tasks, earliest due first, to
-// owner until leaseUntil, in one statement: the rows are picked with
-// FOR UPDATE SKIP LOCKED, so that claimers on several nodes never get the
-// same task while it is leased.
+// ClaimTasks leases up to limit claimable tasks to owner until
+// leaseUntil, in one statement, and returns them earliest due first. The
+// tasks taken are those that became claimable first: unowned tasks by due
+// time, expired leases by expiry. The rows are picked with FOR UPDATE SKIP
+// LOCKED, so that claimers on several nodes never get the same task while
+// it is leased.
 func (s *Store) ClaimTasks(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*runbook.Task, error) {
 	if err := contract.CheckOwner(owner); err != nil {
 		return nil, err
@@ -27,11 +31,14 @@ func (s *Store) ClaimTasks(ctx context.Context, owner string, now, leaseUntil ti
 	if limit <= 0 {
 		return []*runbook.Task{}, nil
 	}
-	rows, err := s.pool.Query(ctx, sqlClaimTasks, owner, micros(leaseUntil), micros(now), limit)
-	if err != nil {
-		return nil, fmt.Errorf("claim tasks: %w", err)
-	}
-	out, err := collect(rows, scanTask)
+	var out []*runbook.Task
+	err := s.inTx(ctx, func(b *pgx.Batch) {
+		b.Queue(sqlClaimTasks, owner, micros(leaseUntil), micros(now), limit).Query(func(rows pgx.Rows) error {
+			var err error
+			out, err = collect(rows, scanTask)
+			return err
+		})
+	})
 	if err != nil {
 		return nil, fmt.Errorf("claim tasks: %w", err)
 	}
@@ -57,7 +64,10 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 		return time.Time{}, false, err
 	}
 	var next *int64
-	if err := s.pool.QueryRow(ctx, sqlNextDue).Scan(&next); err != nil {
+	err := s.inTx(ctx, func(b *pgx.Batch) {
+		b.Queue(sqlNextDue).QueryRow(func(row pgx.Row) error { return row.Scan(&next) })
+	})
+	if err != nil {
 		return time.Time{}, false, fmt.Errorf("next due task: %w", err)
 	}
 	if next == nil {
@@ -116,6 +126,24 @@ func (s *Store) execRetrying(ctx context.Context, query string, args ...any) err
 		}
 	}
 	return err
+}
+
+// inTx runs the statements queue queues in one transaction that reads
+// through indexes only (see sqlIndexesOnly), in one round trip: ClaimTasks
+// and NextDue walk tasks_by_claimable, which a plan made while the table
+// was small would not.
+func (s *Store) inTx(ctx context.Context, queue func(b *pgx.Batch)) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	b := &pgx.Batch{}
+	b.Queue(sqlBegin)
+	b.Queue(sqlIndexesOnly)
+	queue(b)
+	b.Queue(sqlCommit)
+	return send(ctx, conn, b)
 }
 
 // queryAll runs a query and scans every row with scan.

@@ -1,3 +1,4 @@
+DROP FUNCTION runbook_expect_rows(bigint, bigint);
 DROP TABLE inbox;
 DROP TABLE waits;
 DROP TABLE tasks;

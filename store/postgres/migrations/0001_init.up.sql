@@ -68,9 +68,15 @@ CREATE TABLE tasks (
     lease_expires_at bigint  NOT NULL,
     deliveries       integer NOT NULL,
     payload          bytea,
+    -- When someone other than its owner may claim the task: an unowned
+    -- task when it is due, a leased one when it is due and its lease has
+    -- expired. Claims and NextDue read this index only, never the tasks
+    -- of attempts in flight.
+    claimable_at     bigint  GENERATED ALWAYS AS (
+        CASE WHEN owner = '' THEN due_at ELSE GREATEST(due_at, lease_expires_at) END) STORED,
     PRIMARY KEY (execution_id, task_key)
-) WITH (fillfactor = 80); -- claims and lease renewals rewrite owner and lease in place
-CREATE INDEX tasks_by_due ON tasks (due_at, execution_id, task_key);
+);
+CREATE INDEX tasks_by_claimable ON tasks (claimable_at);
 
 CREATE TABLE waits (
     execution_id   text    COLLATE "C" NOT NULL,
@@ -98,3 +104,17 @@ CREATE TABLE inbox (
     received_at    bigint NOT NULL
 );
 CREATE INDEX inbox_by_match ON inbox (tenant_id, type, correlation_id, received_at);
+
+-- runbook_expect_rows fails the statement (and so the transaction) unless
+-- it wrote as many rows as it was given: Commit sends a batch whole,
+-- assuming that no transition is refused, and this stops it when one is.
+CREATE FUNCTION runbook_expect_rows(written bigint, given bigint) RETURNS bigint
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF written <> given THEN
+        RAISE EXCEPTION 'wrote % of % execution rows: a transition is refused', written, given
+            USING ERRCODE = 'RB001';
+    END IF;
+    RETURN written;
+END
+$$;
