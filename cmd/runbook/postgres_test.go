@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/runbookhq/runbook"
+	"github.com/runbookhq/runbook/api/client"
+	"github.com/runbookhq/runbook/store/postgres"
+)
+
+// These tests run `runbook serve` on PostgreSQL, each in a schema of its
+// own in the database RUNBOOK_TEST_POSTGRES names (by default the local
+// server that .ci/run starts). A server that does not answer fails them:
+// the shared store must not look tested when it was not.
+
+const defaultTestPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// pgStore creates an empty schema, dropped when t ends, and returns the
+// --store URL of a store in it.
+func pgStore(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("RUNBOOK_TEST_POSTGRES")
+	if base == "" {
+		base = defaultTestPostgres
+	}
+	uri, drop, err := postgres.TempSchema(t.Context(), base, "runbook_e2e_")
+	if err != nil {
+		t.Fatalf("these tests need PostgreSQL: %v\n(start it, as .ci/run does, or set RUNBOOK_TEST_POSTGRES to a postgres:// URL)", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := drop(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	return uri
+}
+
+// servePostgres starts `runbook serve` on the store at uri and returns it
+// with its base URL. Leases are short, so that a node that is killed
+// leaves its work to the others within seconds.
+func servePostgres(t *testing.T, uri string) (*process, string) {
+	t.Helper()
+	p := startProcess(t, "serve", "--addr", "127.0.0.1:0", "--store", uri, "--lease-duration", "2s")
+	line := p.waitLine("listening on 127.0.0.1:")
+	m := listenAddr.FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("no addr= in %q", line)
+	}
+	return p, "http://" + m[1]
+}
+
+// awaitStatus polls the execution through the API of url until it has
+// status want. Streams show only what the node serving them commits, so
+// the tests with several nodes read the execution instead.
+func awaitStatus(t *testing.T, url, id string, want runbook.ExecutionStatus) *runbook.Execution {
+	t.Helper()
+	c := client.New(url, nil)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		x, err := c.GetExecution(context.Background(), id)
+		if err == nil && x.Status == want {
+			return x
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("execution %s did not become %s: %+v, %v", id, want, x, err)
+		}
+		time.Sleep(50 * time.Millisecond) // polling another process's progress: nothing to wait on here
+	}
+}
+
+func TestPostgresServeRunsARunbookThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newServices(t)
+	file := s.example(t, "threat-investigation.json")
+	p, url := servePostgres(t, pgStore(t))
+	if !strings.Contains(p.output(), "runbook engine started") {
+		t.Fatalf("serve output:\n%s", p.output())
+	}
+	mustCLI(t, url, "runbooks", "push", file)
+	id := startRun(t, url, "investigate-threat", "--context", "@"+abs(t, "inputs/context.json"))
+	awaitEvent(t, url, id, runbook.EventApprovalRequested)
+	if inbox := mustCLI(t, url, "approvals", "--approver", "soc-manager-1"); !strings.Contains(inbox, id) {
+		t.Fatalf("inbox: %s", inbox)
+	}
+	mustCLI(t, url, "approve", id, "require-approval", "--user", "soc-manager-1", "--comment", "contain it")
+	if w := cli(t, url, "watch", id); w.code != 0 || !strings.Contains(w.stdout, "execution completed") {
+		t.Fatalf("watch: exit %d\n%s%s", w.code, w.stdout, w.stderr)
+	}
+	var x runbook.Execution
+	if err := json.Unmarshal([]byte(mustCLI(t, url, "executions", "get", id, "--output", "json")), &x); err != nil {
+		t.Fatal(err)
+	}
+	if x.Status != runbook.ExecutionCompleted || x.StepResults["execute-containment"].Status != runbook.StepCompleted {
+		t.Fatalf("execution %s: %+v", x.Status, x.StepResults)
+	}
+	if n := s.count("POST /containment-api/isolate"); n != 1 {
+		t.Fatalf("containment called %d times", n)
+	}
+	if inbox := mustCLI(t, url, "approvals", "--approver", "soc-manager-1"); strings.Contains(inbox, id) {
+		t.Fatalf("the decided approval is still in the inbox: %s", inbox)
+	}
+}
+
+// heldRunbook writes a runbook whose middle step calls /hold, which the
+// crash service holds until released.
+func heldRunbook(t *testing.T, s *crashService) string {
+	return writeFile(t, "held.yaml", strings.ReplaceAll(`
+id: held
+version: "1"
+steps:
+  - {id: first, type: call-service, config: {url: "STUB/once", method: POST}}
+  - {id: held, type: call-service, dependsOn: [first], config: {url: "STUB/hold", method: POST}}
+  - {id: last, type: call-service, dependsOn: [held], config: {url: "STUB/last", method: POST}}
+`, "STUB", s.srv.URL))
+}
+
+// waitCalls waits until n calls to path have arrived.
+func (s *crashService) waitCalls(t *testing.T, path string, n int) {
+	t.Helper()
+	for len(s.keys(path)) < n {
+		s.waitFor(t, path)
+	}
+}
+
+// Executions the API acknowledged survive kill -9 of the only node and
+// complete when a new one starts; the attempt in flight runs again, with
+// the same idempotency key, once its lease has expired.
+func TestPostgresKillAndRestartFinishesAcknowledgedExecutions(t *testing.T) {
+	t.Parallel()
+	s := newCrashService(t)
+	uri := pgStore(t)
+	first, url := servePostgres(t, uri)
+	mustCLI(t, url, "runbooks", "push", heldRunbook(t, s))
+	const n = 4
+	var ids []string
+	for range n {
+		ids = append(ids, startRun(t, url, "held"))
+	}
+	s.waitCalls(t, "/hold", n) // every "first" is recorded: "held" follows it
+	first.kill()
+
+	second, url := servePostgres(t, uri)
+	s.waitCalls(t, "/hold", 2*n) // the interrupted attempts run again
+	close(s.release)
+	for _, id := range ids {
+		x := awaitStatus(t, url, id, runbook.ExecutionCompleted)
+		if x.StepResults["held"].Status != runbook.StepCompleted {
+			t.Fatalf("execution %s: %+v", id, x.StepResults)
+		}
+	}
+	if got := len(s.keys("/once")); got != n {
+		t.Fatalf("the completed first steps ran %d times for %d executions", got, n)
+	}
+	keys := map[string]int{}
+	for _, k := range s.keys("/hold") {
+		keys[k]++
+	}
+	for _, id := range ids {
+		if keys[id+":held"] != 2 {
+			t.Fatalf("the held step of %s must run twice with the same idempotency key: %v", id, keys)
+		}
+	}
+	second.stop()
+}
+
+// Two nodes on one schema share the work: executions started on either
+// complete, and when one node is killed the other finishes what it had in
+// flight once its leases expire.
+func TestPostgresTwoNodesTakeOverFromADeadOne(t *testing.T) {
+	t.Parallel()
+	s := newCrashService(t)
+	uri := pgStore(t)
+	a, urlA := servePostgres(t, uri)
+	b, urlB := servePostgres(t, uri)
+	mustCLI(t, urlA, "runbooks", "push", heldRunbook(t, s))
+
+	onA := []string{startRun(t, urlA, "held"), startRun(t, urlA, "held")}
+	onB := []string{startRun(t, urlB, "held")}
+	s.waitCalls(t, "/hold", 3)
+	a.kill()
+
+	// B runs A's two held attempts again once A's leases expire.
+	s.waitCalls(t, "/hold", 5)
+	close(s.release)
+	for _, id := range append(onA, onB...) {
+		x := awaitStatus(t, urlB, id, runbook.ExecutionCompleted)
+		for _, step := range []string{"first", "held", "last"} {
+			if x.StepResults[step].Status != runbook.StepCompleted {
+				t.Fatalf("execution %s step %s: %+v", id, step, x.StepResults[step])
+			}
+		}
+	}
+	if got := len(s.keys("/once")); got != 3 {
+		t.Fatalf("the first steps ran %d times for 3 executions", got)
+	}
+	if got := len(s.keys("/last")); got != 3 {
+		t.Fatalf("the last steps ran %d times for 3 executions", got)
+	}
+	held := fmt.Sprint(s.keys("/hold"))
+	for _, id := range onA {
+		if strings.Count(held, id+":held") != 2 {
+			t.Fatalf("the held step of %s (started on the dead node) must run twice: %s", id, held)
+		}
+	}
+	b.stop()
+}
