@@ -483,7 +483,7 @@ func TestCloseTwice(t *testing.T) {
 func TestWithSearchPath(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"postgres://u@db/x":                                 "postgres://u@db/x?search_path=runbook",
+		"postgres://u@db/x": "postgres://u@db/x?search_path=runbook",
 		"postgres://u@db/x?sslmode=disable&search_path=old": "postgres://u@db/x?sslmode=disable&search_path=runbook",
 		// Spaces stay %20: the driver reads "+" as a plus sign.
 		"postgres://u@db/x?options=-c%20statement_timeout%3D5s": "postgres://u@db/x?options=-c%20statement_timeout%3D5s&search_path=runbook",
