@@ -52,7 +52,7 @@ func TempSchema(ctx context.Context, uri, prefix string) (schemaURI string, drop
 		}
 		conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
 		if err != nil {
-			return connectError(Redact(uri), err)
+			return connectError("connect to", Redact(uri), err)
 		}
 		defer conn.Close(context.WithoutCancel(ctx))
 		_, err = conn.Exec(ctx, sql)

@@ -48,7 +48,7 @@ func Open(ctx context.Context, uri string) (*Store, error) {
 	}
 	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig.Copy())
 	if err != nil {
-		return nil, connectError(where, err)
+		return nil, connectError("open store", where, err)
 	}
 	ms, err := loadMigrations(migrationFiles)
 	if err == nil {
@@ -97,11 +97,12 @@ func parseConfig(uri string) (*pgxpool.Config, error) {
 	return cfg, nil
 }
 
-// connectError reports a server that cannot be reached or refuses us.
-func connectError(where string, err error) error {
+// connectError reports a server that cannot be reached or refuses us
+// while doing what (such as "open store").
+func connectError(what, where string, err error) error {
 	return &runbook.Error{
 		Code:    runbook.EUNAVAILABLE,
-		Message: fmt.Sprintf("open store %s: cannot connect: %s", where, oneLine(err)),
+		Message: fmt.Sprintf("%s %s: cannot connect: %s", what, where, oneLine(err)),
 		Err:     err,
 	}
 }
