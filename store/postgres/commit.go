@@ -477,47 +477,40 @@ func encodeEvents(t *runbook.Transition) ([][]byte, error) {
 // would fail every transition of the batch.
 func checkTransitionText(t *runbook.Transition) error {
 	e := t.Execution
-	what := fmt.Sprintf("execution %q", e.ID)
-	if err := checkText(what, e.ID, e.RunbookID, e.RunbookVersion, e.TenantID, e.IdempotencyKey, e.ParentID, string(e.Status)); err != nil {
-		return err
+	ok := storable(e.ID) && storable(e.RunbookID) && storable(e.RunbookVersion) && storable(e.TenantID) &&
+		storable(e.IdempotencyKey) && storable(e.ParentID) && storable(string(e.Status))
+	for i := 0; ok && i < len(t.Events); i++ {
+		ok = storable(string(t.Events[i].Type)) && storable(t.Events[i].StepID)
 	}
-	for i := range t.Events {
-		if err := checkText(what+": event", string(t.Events[i].Type), t.Events[i].StepID); err != nil {
-			return err
+	for i := 0; ok && i < len(t.Steps); i++ {
+		ok = storable(t.Steps[i].StepID) && storable(string(t.Steps[i].Status))
+	}
+	for i := 0; ok && i < len(t.PutTasks); i++ {
+		tk := t.PutTasks[i]
+		ok = storable(tk.ExecutionID) && storable(tk.Key) && storable(string(tk.Kind)) && storable(tk.StepID) &&
+			storable(string(tk.Timer)) && storable(tk.Owner)
+	}
+	for i := 0; ok && i < len(t.DeleteTasks); i++ {
+		ok = storable(t.DeleteTasks[i].ExecutionID) && storable(t.DeleteTasks[i].Key)
+	}
+	for i := 0; ok && i < len(t.PutWaits); i++ {
+		w := t.PutWaits[i]
+		ok = storable(w.ExecutionID) && storable(w.StepID) && storable(string(w.Kind)) && storable(w.TenantID) &&
+			storable(w.EventType) && storable(w.CorrelationID)
+		for j := 0; ok && j < len(w.Approvers); j++ {
+			ok = storable(w.Approvers[j])
 		}
 	}
-	for _, st := range t.Steps {
-		if err := checkText(what+": step row", st.StepID, string(st.Status)); err != nil {
-			return err
-		}
+	for i := 0; ok && i < len(t.DeleteWaits); i++ {
+		ok = storable(t.DeleteWaits[i].ExecutionID) && storable(t.DeleteWaits[i].StepID)
 	}
-	for _, tk := range t.PutTasks {
-		if err := checkText(what+": task", tk.ExecutionID, tk.Key, string(tk.Kind), tk.StepID, string(tk.Timer), tk.Owner); err != nil {
-			return err
-		}
+	for i := 0; ok && i < len(t.MatchInbox); i++ {
+		q := t.MatchInbox[i]
+		ok = storable(q.TenantID) && storable(q.Type) && storable(q.CorrelationID)
 	}
-	for _, r := range t.DeleteTasks {
-		if err := checkText(what+": task", r.ExecutionID, r.Key); err != nil {
-			return err
-		}
+	if ok {
+		return nil
 	}
-	for _, w := range t.PutWaits {
-		if err := checkText(what+": wait", w.ExecutionID, w.StepID, string(w.Kind), w.TenantID, w.EventType, w.CorrelationID); err != nil {
-			return err
-		}
-		if err := checkText(what+": wait approver", w.Approvers...); err != nil {
-			return err
-		}
-	}
-	for _, r := range t.DeleteWaits {
-		if err := checkText(what+": wait", r.ExecutionID, r.StepID); err != nil {
-			return err
-		}
-	}
-	for _, q := range t.MatchInbox {
-		if err := checkText(what+": inbox query", q.TenantID, q.Type, q.CorrelationID); err != nil {
-			return err
-		}
-	}
-	return nil
+	return runbook.Errorf(runbook.EINVALID,
+		"execution %q: the transition has a name or id that is not valid UTF-8 text without NUL characters", e.ID)
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -39,12 +40,7 @@ func unblob(b []byte) []byte {
 // must be valid UTF-8 without NUL characters. SQLite stores any string;
 // checking here refuses one operation instead of failing a whole batch.
 func storable(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0 {
-			return false
-		}
-	}
-	return utf8.ValidString(s)
+	return strings.IndexByte(s, 0) < 0 && utf8.ValidString(s)
 }
 
 // checkText returns an EINVALID error naming the first string that
