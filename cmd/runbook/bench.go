@@ -175,9 +175,12 @@ func printBench(w io.Writer, results []*bench.Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "WORKLOAD\tSTORE\tEXECUTIONS\tEXEC/S\tSTEPS/S\tP50 MS\tP95 MS\tP99 MS\tDISPATCH P50/P99 MS\tRAW/S\tRATIO\tPEAK RSS MB\tCPU S\t")
 	for _, r := range results {
-		dispatch, raw, ratio := "-", "-", "-"
+		dispatch, gap, raw, ratio := "-", "-", "-", "-"
 		if r.DispatchMs != nil {
 			dispatch = fmt.Sprintf("%.2f/%.2f", r.DispatchMs.P50, r.DispatchMs.P99)
+		}
+		if r.TargetGapMs != nil {
+			gap = fmt.Sprintf("%.2f/%.2f", r.TargetGapMs.P50, r.TargetGapMs.P99)
 		}
 		if r.RawPerSec > 0 {
 			raw = fmt.Sprintf("%.0f", r.RawPerSec)
@@ -185,8 +188,8 @@ func printBench(w io.Writer, results []*bench.Result) {
 		if r.Ratio > 0 {
 			ratio = fmt.Sprintf("%.2f", r.Ratio)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%s\t%s\t%s\t%.0f\t%.2f\t\n", r.Workload, r.Store, r.Executions,
-			r.ExecutionsPerSec, r.StepsPerSec, r.LatencyMs.P50, r.LatencyMs.P95, r.LatencyMs.P99, dispatch, raw, ratio, r.PeakRssMb, r.CPUSeconds)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%s\t%s\t%s\t%s\t%.0f\t%.2f\t\n", r.Workload, r.Store, r.Executions,
+			r.ExecutionsPerSec, r.StepsPerSec, r.LatencyMs.P50, r.LatencyMs.P95, r.LatencyMs.P99, dispatch, gap, raw, ratio, r.PeakRssMb, r.CPUSeconds)
 	}
 	tw.Flush()
 	for _, r := range results {

@@ -36,10 +36,15 @@ func TestBenchSmoke(t *testing.T) {
 			}
 		}
 		w10 := seen["w10"]
-		for _, field := range []string{"latencyMs", "dispatchMs", "rawPerSec", "ratio", "peakRssMb", "stepsPerSec"} {
+		for _, field := range []string{"latencyMs", "dispatchMs", "targetGapMs", "rawPerSec", "ratio", "peakRssMb", "stepsPerSec"} {
 			if _, ok := w10[field]; !ok {
 				t.Errorf("%s w10 lacks %s: %v", store, field, w10)
 			}
+		}
+		// Dispatch is measured on the engine's side of the wire, so it is
+		// part of the gap the target sees between two steps.
+		if d, g := w10["dispatchMs"].(map[string]any), w10["targetGapMs"].(map[string]any); !(d["p50"].(float64) > 0 && d["p50"].(float64) <= g["p50"].(float64)) {
+			t.Errorf("%s w10: dispatch %v should be positive and within the target's gap %v", store, d, g)
 		}
 		park := seen["park"]
 		for _, field := range []string{"rssGrowthMb", "startSec", "approveAllSec"} {
