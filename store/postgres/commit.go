@@ -36,11 +36,12 @@ const maxCommitAttempts = 5
 // the server:
 //
 //   - Optimistically, in one round trip: BEGIN, the advisory locks of the
-//     inbox matches (see matchLockKey), the execution rows, a statement
-//     that fails unless every one of them was written, the other rows
-//     with one statement per table for the whole batch (see rowBatch),
-//     the inbox matches and COMMIT, pipelined. Refusals are rare (another
-//     node got to an execution first), so this is nearly always all.
+//     inbox matches (see matchLockKey), the execution rows with one
+//     statement per kind that fails unless it wrote a row for every
+//     transition, the other rows with one statement per table for the
+//     whole batch (see rowBatch), the inbox matches and COMMIT, pipelined.
+//     Refusals are rare (another node got to an execution first), so this
+//     is nearly always all.
 //   - When that check fails, or when two transitions of the batch change
 //     one execution (the check cannot tell them apart), in two round
 //     trips: the execution rows, whose row counts say which transitions
@@ -164,21 +165,57 @@ func (s *Store) commitOptimistic(ctx context.Context, txs []*runbook.Transition,
 		b.Queue(sqlLockMatch, key)
 	}
 	accepted := make([]bool, len(txs))
-	var ids []string
+	var creates, updates execColumns
 	for i, t := range txs {
 		if events[i] == nil {
 			continue
 		}
 		accepted[i] = true
-		ids = append(ids, t.Execution.ID)
-		queueExecutionRow(b, t)
+		if t.Create {
+			creates.add(t)
+		} else {
+			updates.add(t)
+		}
 	}
-	// Each row written by this transaction has its id as xmin; the ids
-	// are distinct (see Commit), so all were written if every one is.
-	b.Queue(sqlExpectWritten, ids, len(ids))
+	if n := len(creates.id); n > 0 {
+		c := &creates
+		b.Queue(sqlCreateExecutions, c.id, c.runbookID, c.runbookVersion, c.tenantID, c.key, c.parentID, c.status,
+			c.seq, c.createdAt, c.updatedAt, c.data, c.static, n)
+	}
+	if n := len(updates.id); n > 0 {
+		u := &updates
+		b.Queue(sqlUpdateExecutions, u.id, u.status, u.seq, u.updatedAt, u.data, u.expected, u.tenantID, u.key, n)
+	}
 	queueRows(b, txs, events, accepted, results)
 	b.Queue(sqlCommit)
 	return send(ctx, conn, b)
+}
+
+// execColumns holds the execution rows of one statement as columns.
+type execColumns struct {
+	id, runbookID, runbookVersion, tenantID, key, parentID, status []string
+	seq, expected, createdAt, updatedAt                            []int64
+	data, static                                                   [][]byte
+}
+
+func (c *execColumns) add(t *runbook.Transition) {
+	e := t.Execution
+	c.id = append(c.id, e.ID)
+	c.tenantID = append(c.tenantID, e.TenantID)
+	c.key = append(c.key, e.IdempotencyKey)
+	c.status = append(c.status, string(e.Status))
+	c.seq = append(c.seq, e.Seq)
+	c.updatedAt = append(c.updatedAt, micros(e.UpdatedAt))
+	c.data = append(c.data, blob(e.Data))
+	if t.Create {
+		c.runbookID = append(c.runbookID, e.RunbookID)
+		c.runbookVersion = append(c.runbookVersion, e.RunbookVersion)
+		c.parentID = append(c.parentID, e.ParentID)
+		c.createdAt = append(c.createdAt, micros(e.CreatedAt))
+		c.static = append(c.static, blob(e.Static))
+	} else {
+		c.expected = append(c.expected, t.ExpectedSeq)
+	}
 }
 
 // queueExecutionRow queues the INSERT or the optimistic UPDATE of t's

@@ -28,11 +28,25 @@ ON CONFLICT DO NOTHING`
 	sqlUpdateExecution = `UPDATE executions SET status = $1, seq = $2, updated_at = $3, data = $4
 WHERE id = $5 AND seq = $6 AND tenant_id = $7 AND idempotency_key = $8`
 
-	// sqlExpectWritten fails unless this transaction wrote each of the
-	// execution rows named (their xmin is its id): the optimistic batch
-	// (see Commit) stops there when a transition is refused.
-	sqlExpectWritten = `SELECT runbook_expect_rows(count(*), $2) FROM executions
-WHERE id = ANY($1) AND xmin = pg_current_xact_id()::xid`
+	// The optimistic batch (see Commit) writes its execution rows with
+	// one statement per kind, which fails with runbook_expect_rows's error
+	// unless it wrote a row for each transition. Its ids are distinct, so
+	// the update changes each row at most once.
+	sqlCreateExecutions = `WITH written AS (
+    INSERT INTO executions (` + executionColumns + `)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+        $8::bigint[], $9::bigint[], $10::bigint[], $11::bytea[], $12::bytea[])
+    ON CONFLICT DO NOTHING
+    RETURNING 1)
+SELECT runbook_expect_rows((SELECT count(*) FROM written), $13)`
+
+	sqlUpdateExecutions = `WITH written AS (
+    UPDATE executions e SET status = u.status, seq = u.seq, updated_at = u.updated_at, data = u.data
+    FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bytea[], $6::bigint[], $7::text[], $8::text[])
+        AS u (id, status, seq, updated_at, data, expected, tenant_id, idempotency_key)
+    WHERE e.id = u.id AND e.seq = u.expected AND e.tenant_id = u.tenant_id AND e.idempotency_key = u.idempotency_key
+    RETURNING 1)
+SELECT runbook_expect_rows((SELECT count(*) FROM written), $9)`
 
 	sqlSelectExecutionState = `SELECT seq, tenant_id, idempotency_key FROM executions WHERE id = $1`
 
