@@ -71,9 +71,6 @@ func AppendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// errUnsupported is returned for values JSON cannot represent.
-var errUnsupported = errors.New("json: unsupported value")
-
 // AppendFloat appends f as encoding/json formats a float64.
 func AppendFloat(b []byte, f float64) ([]byte, error) {
 	if math.IsInf(f, 0) || math.IsNaN(f) {
