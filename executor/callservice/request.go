@@ -23,8 +23,8 @@ const (
 	HeaderAttempt        = "X-Runbook-Attempt"
 )
 
-// defaultAccept is sent unless the step's headers set Accept.
-const defaultAccept = "application/json, */*;q=0.5"
+// DefaultAccept is the Accept header sent unless the step's headers set one.
+const DefaultAccept = "application/json, */*;q=0.5"
 
 // call is one attempt in flight: what the outcome's messages and logs name.
 type call struct {
@@ -48,7 +48,7 @@ func (e *Executor) newRequest(ctx context.Context, c *call, target *url.URL) (*h
 	// Accept, User-Agent and Content-Type are defaults the step may override;
 	// the identity headers below are not, so that a definition cannot speak
 	// for another tenant or reuse another step's idempotency key.
-	r.Header.Set("Accept", defaultAccept)
+	r.Header.Set("Accept", DefaultAccept)
 	r.Header.Set("User-Agent", e.userAgent)
 	if contentType != "" {
 		r.Header.Set("Content-Type", contentType)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/runbookhq/runbook"
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/executor/callservice"
 )
 
 // w10Runbook is ten sequential call-service steps.
@@ -75,7 +76,11 @@ func runW10(ctx context.Context, opts Options, t *target) (*Result, error) {
 }
 
 // runRaw makes calls stub calls with the same client and concurrency as
-// w10, without the engine: the machine's limit for w10.
+// w10, without the engine: the machine's limit for w10. Each call is the
+// request a call-service step sends (method, path, headers of the same
+// sizes, an answer read whole) and gets the same handling from the target,
+// so that the ratio compares the engine with the calls it makes, not with
+// lighter ones. The target's gaps are reset before w10 runs.
 func runRaw(ctx context.Context, opts Options, t *target, calls int) (*Result, error) {
 	client := newClient(opts.Concurrency)
 	defer client.CloseIdleConnections()
@@ -84,11 +89,11 @@ func runRaw(ctx context.Context, opts Options, t *target, calls int) (*Result, e
 	began := time.Now()
 	lat, _, err := clients(ctx, calls, opts.Concurrency, func(int) (time.Duration, bool, error) {
 		start := time.Now()
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url+"/raw", strings.NewReader(""))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url+"/step", strings.NewReader(""))
 		if err != nil {
 			return 0, false, err
 		}
-		req.Header.Set("Idempotency-Key", "raw")
+		setStepHeaders(req.Header)
 		resp, err := client.Do(req)
 		if err != nil {
 			failures.Add(1)
@@ -114,6 +119,20 @@ func runRaw(ctx context.Context, opts Options, t *target, calls int) (*Result, e
 		CPUSeconds:       (after.cpu - before.cpu).Seconds(),
 		Failed:           int(failures.Load()),
 	}, nil
+}
+
+// setStepHeaders sets the headers call-service sends with every request,
+// with values of the sizes w10's steps send.
+func setStepHeaders(h http.Header) {
+	const execution = "019abcde-f012-7345-8678-9abcdef01234"
+	h.Set("Accept", callservice.DefaultAccept)
+	h.Set("User-Agent", callservice.DefaultUserAgent)
+	h.Set(callservice.HeaderIdempotencyKey, execution+":s1")
+	h.Set(callservice.HeaderTenantID, "default")
+	h.Set(callservice.HeaderInitiatedBy, "bench")
+	h.Set(callservice.HeaderExecutionID, execution)
+	h.Set(callservice.HeaderStepID, "s1")
+	h.Set(callservice.HeaderAttempt, "1")
 }
 
 func fanoutRunbook(url string) string {
