@@ -173,7 +173,7 @@ func benchPostgres(uri string) (func(context.Context) (runbook.Store, error), fu
 
 func printBench(w io.Writer, results []*bench.Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "WORKLOAD\tSTORE\tEXECUTIONS\tEXEC/S\tSTEPS/S\tP50 MS\tP95 MS\tP99 MS\tDISPATCH P50/P99 MS\tRAW/S\tRATIO\tPEAK RSS MB\tCPU S\t")
+	fmt.Fprintln(tw, "WORKLOAD\tSTORE\tEXECUTIONS\tEXEC/S\tSTEPS/S\tP50 MS\tP95 MS\tP99 MS\tDISPATCH P50/P99 MS\tTARGET GAP P50/P99 MS\tRAW/S\tRATIO\tPEAK RSS MB\tCPU S\t")
 	for _, r := range results {
 		dispatch, gap, raw, ratio := "-", "-", "-", "-"
 		if r.DispatchMs != nil {
