@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -52,6 +53,16 @@ func TestBenchSmoke(t *testing.T) {
 				t.Errorf("%s park lacks %s: %v", store, field, park)
 			}
 		}
+	}
+	// The table has as many columns in its rows as in its header.
+	r := runCLI(t, "", "bench", "w10", "--executions", "10", "--concurrency", "2")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if r.code != 0 || len(lines) != 2 {
+		t.Fatalf("table: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	columns := regexp.MustCompile(`\S+(?: \S+)*`)
+	if h, row := columns.FindAllString(lines[0], -1), columns.FindAllString(lines[1], -1); len(h) != len(row) {
+		t.Fatalf("table header has %d columns, its row %d:\n%s", len(h), len(row), r.stdout)
 	}
 	if r := runCLI(t, "", "bench", "nope"); r.code != 2 || !strings.Contains(r.stderr, "unknown workload") && !strings.Contains(r.stderr, "name one workload") {
 		t.Fatalf("unknown workload: exit %d %s", r.code, r.stderr)
