@@ -210,7 +210,16 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // number of the write to wait for before anything depending on it is
 // acknowledged. It returns as soon as the write connection is free for the
 // next transaction, before the commit is on disk.
+//
+// Once begun, a write is not interrupted by ctx: it is short (one
+// connection, local disk), and a cancellable context costs every statement
+// a watcher goroutine and a progress callback in the driver, and the
+// transaction another goroutine in database/sql.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	ctx = context.WithoutCancel(ctx)
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("begin: %w", err)
