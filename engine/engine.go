@@ -48,6 +48,10 @@ type Config struct {
 	// PollInterval is the longest the engine waits before looking for due
 	// tasks written by other processes (default 2s).
 	PollInterval time.Duration
+	// WatchPollInterval is how often a watch on a shared store reads the
+	// history for events committed by other processes (default 250ms);
+	// events committed on this node reach its watchers at once.
+	WatchPollInterval time.Duration
 	// ShutdownGrace is how long Close lets running attempts finish before
 	// interrupting them and handing their tasks back (default 10s).
 	ShutdownGrace time.Duration
@@ -124,6 +128,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 2 * time.Second
+	}
+	if cfg.WatchPollInterval <= 0 {
+		cfg.WatchPollInterval = 250 * time.Millisecond
 	}
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/runbookhq/runbook"
 )
@@ -86,10 +87,14 @@ func (h *watchHub) closeAll() {
 }
 
 // Watch returns the execution's events after afterSeq: first those already
-// in its history, then new ones as they are committed on this node. The
-// channel closes when ctx ends, when the execution has ended and its last
-// event was sent, when the engine closes, or when the reader falls too far
-// behind (watch again from the last seq seen).
+// in its history, then new ones as they are committed. Events committed on
+// this node arrive at once; on a shared store, those committed by other
+// processes are read from the history every WatchPollInterval, and a gap
+// before an event committed here is filled from the history, so that the
+// events always come in order and without holes. The channel closes when
+// ctx ends, when the execution has ended and its last event was sent,
+// when the engine closes, or when the reader falls too far behind (watch
+// again from the last seq seen).
 func (e *Engine) Watch(ctx context.Context, id string, afterSeq int64) (<-chan runbook.Event, error) {
 	w := e.watchers.add(id)
 	past, err := e.store.ListHistory(ctx, id, afterSeq, 0)
@@ -114,17 +119,56 @@ func (e *Engine) Watch(ctx context.Context, id string, afterSeq int64) (<-chan r
 			}
 			return !endsExecution(ev.Type)
 		}
+		// catchUp sends what the history holds after the last event sent.
+		catchUp := func() bool {
+			events, err := e.store.ListHistory(ctx, id, last, 0)
+			if err != nil {
+				if ctx.Err() == nil {
+					e.log.Warn("watch: read history", "execution", id, "err", err)
+				}
+				return ctx.Err() == nil
+			}
+			for _, ev := range events {
+				if !send(ev) {
+					return false
+				}
+			}
+			return true
+		}
 		for _, ev := range past {
 			if !send(ev) {
 				return
 			}
 		}
+		var poll runbook.Timer
+		pollC := func() <-chan time.Time {
+			if poll == nil {
+				return nil
+			}
+			return poll.C()
+		}
+		if !e.cfg.ExclusiveStore {
+			poll = e.clock.NewTimer(e.cfg.WatchPollInterval)
+			defer func() { poll.Stop() }()
+		}
 		for {
 			select {
 			case ev, ok := <-w.ch:
-				if !ok || !send(*ev) {
+				if !ok {
 					return
 				}
+				// Events before this one were committed elsewhere.
+				if ev.Seq > last+1 && !catchUp() {
+					return
+				}
+				if !send(*ev) {
+					return
+				}
+			case <-pollC():
+				if !catchUp() {
+					return
+				}
+				poll = e.clock.NewTimer(e.cfg.WatchPollInterval)
 			case <-ctx.Done():
 				return
 			}

@@ -1,0 +1,97 @@
+package engine_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/runbookhq/runbook"
+	"github.com/runbookhq/runbook/clock"
+	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/executor/builtin"
+	"github.com/runbookhq/runbook/expr"
+)
+
+// otherNode starts another engine on the harness's shared store, with its
+// own watch poll interval.
+func otherNode(t *testing.T, h *harness, watchPoll time.Duration) *engine.Engine {
+	t.Helper()
+	ev, err := expr.NewEvaluator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.New(engine.Config{Store: h.store, Executors: builtin.Registry(ev, builtin.Options{}), Evaluator: ev,
+		Clock: clock.Real{}, ShutdownGrace: time.Second, PollInterval: time.Hour, WatchPollInterval: watchPoll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Start()
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+// collect reads a watch until it closes and checks that the events come in
+// order without holes, ending the execution.
+func collect(t *testing.T, events <-chan runbook.Event, from int64, last runbook.EventType) {
+	t.Helper()
+	want := from + 1
+	var got runbook.Event
+	for ev := range events {
+		if ev.Seq != want {
+			t.Fatalf("event %d (%s) arrived when %d was expected", ev.Seq, ev.Type, want)
+		}
+		want++
+		got = ev
+	}
+	if got.Type != last {
+		t.Fatalf("the watch closed after %d %s, want it to end with %s", got.Seq, got.Type, last)
+	}
+}
+
+// TestWatchOnAnotherNodeSeesEveryEvent watches, on one node, an execution
+// that another node runs: the events committed there are read from the
+// shared history.
+func TestWatchOnAnotherNodeSeesEveryEvent(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *engine.Config) { c.ExclusiveStore = false })
+	h.put(`
+id: three
+version: "1"
+steps:
+  - {id: a, type: call-service, config: {url: "STUB/json?n=1", method: POST}}
+  - {id: b, type: call-service, dependsOn: [a], config: {url: "STUB/json?n=2", method: POST}}
+  - {id: c, type: call-service, dependsOn: [b], config: {url: "STUB/json?n=3", method: POST}}
+`)
+	watcher := otherNode(t, h, 10*time.Millisecond)
+	id := h.start("three", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	events, err := watcher.Watch(ctx, id, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	collect(t, events, 0, runbook.EventExecutionCompleted)
+}
+
+// TestWatchFillsTheGapBeforeAnEventCommittedHere watches on the node that
+// cancels an execution another node ran so far: the events that node
+// committed come before the cancellation, in order, even though this
+// node's watch does not poll.
+func TestWatchFillsTheGapBeforeAnEventCommittedHere(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *engine.Config) { c.ExclusiveStore = false })
+	h.put(heldRunbook)
+	node := otherNode(t, h, time.Hour)
+	id := h.start("held", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	events, err := node.Watch(ctx, id, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.waitStep(id, "slow", runbook.StepRunning)
+	if err := node.Cancel(ctx, id, engine.OperationRequest{Actor: "alice", Reason: "contained by hand"}); err != nil {
+		t.Fatal(err)
+	}
+	collect(t, events, 0, runbook.EventExecutionCancelled)
+}
