@@ -71,6 +71,7 @@ func TestUserMistakesGetOneLineAndNoStackTrace(t *testing.T) {
 		{"bad store", []string{"run", exampleFile("ioc-enrichment.yaml"), "--store", "sqlite:" + garbage}, 1, "not a database"},
 		{"validate nothing", []string{"validate"}, 2, "name at least one runbook file"},
 		{"serve bad log format", []string{"serve", "--log-format", "xml"}, 2, "text or json"},
+		{"serve bad node id", []string{"serve", "--node-id", "node 1/a"}, 2, "--node-id \"node 1/a\": use 1 to 128 letters"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -212,3 +212,38 @@ func TestPostgresTwoNodesTakeOverFromADeadOne(t *testing.T) {
 	}
 	b.stop()
 }
+
+// A replica restarted under the same --node-id takes its work back at
+// once: with leases of an hour, the attempts the killed process had in
+// flight run again within the test's deadline only because the new
+// process released its own old leases.
+func TestPostgresRestartUnderTheSameNodeIDTakesItsWorkBack(t *testing.T) {
+	t.Parallel()
+	s := newCrashService(t)
+	uri := pgStore(t)
+	serve := func() (*process, string) {
+		p := startProcess(t, "serve", "--addr", "127.0.0.1:0", "--store", uri, "--lease-duration", "1h", "--node-id", "runbook-0")
+		m := listenAddr.FindStringSubmatch(p.waitLine("listening on 127.0.0.1:"))
+		if m == nil {
+			t.Fatal("no listen address")
+		}
+		return p, "http://" + m[1]
+	}
+	first, url := serve()
+	mustCLI(t, url, "runbooks", "push", heldRunbook(t, s))
+	const n = 2
+	var ids []string
+	for range n {
+		ids = append(ids, startRun(t, url, "held"))
+	}
+	s.waitCalls(t, "/hold", n)
+	first.kill()
+
+	second, url := serve()
+	s.waitCalls(t, "/hold", 2*n) // not an hour later
+	close(s.release)
+	for _, id := range ids {
+		awaitStatus(t, url, id, runbook.ExecutionCompleted)
+	}
+	second.stop()
+}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -33,10 +34,18 @@ type ServeConfig struct {
 	// with it without renewal: how long the other processes sharing a
 	// PostgreSQL store wait before taking over the work of one that died.
 	LeaseDuration time.Duration
-	CORSOrigins   []string
-	LogLevel      string
-	LogFormat     string
+	// NodeID names this process in task leases. Empty: a new name at every
+	// start. A stable name (unique among the running replicas) lets a
+	// restarted replica take back its own work at once instead of waiting
+	// for its old leases to expire.
+	NodeID      string
+	CORSOrigins []string
+	LogLevel    string
+	LogFormat   string
 }
+
+// validNodeID is what --node-id accepts.
+var validNodeID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
 
 // ServeCommand runs the engine as a long-lived service.
 type ServeCommand struct {
@@ -91,6 +100,7 @@ func parseServeConfig(args []string, w io.Writer) (ServeConfig, error) {
 	fs.StringVar(&cfg.RunbooksDir, "runbooks-dir", env("RUNBOOK_RUNBOOKS_DIR", ""), "load every definition in this folder at start-up (RUNBOOK_RUNBOOKS_DIR)")
 	fs.IntVar(&cfg.MaxConcurrentSteps, "max-concurrent-steps", maxSteps, "default steps run at once per execution, 0 for 5 (RUNBOOK_MAX_CONCURRENT_STEPS)")
 	fs.DurationVar(&cfg.LeaseDuration, "lease-duration", lease, "how long other replicas wait before taking over the tasks of one that stopped renewing them (RUNBOOK_LEASE_DURATION)")
+	fs.StringVar(&cfg.NodeID, "node-id", env("RUNBOOK_NODE_ID", ""), "stable name of this replica in task leases, unique among running replicas; a restart takes its leases back at once (RUNBOOK_NODE_ID; default: new at every start)")
 	fs.StringVar(&cors, "cors-origins", env("RUNBOOK_CORS_ORIGINS", ""), "comma-separated origins allowed by CORS (RUNBOOK_CORS_ORIGINS)")
 	fs.StringVar(&cfg.LogLevel, "log-level", env("RUNBOOK_LOG_LEVEL", "info"), "debug, info, warn or error (RUNBOOK_LOG_LEVEL)")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("RUNBOOK_LOG_FORMAT", "text"), "text or json (RUNBOOK_LOG_FORMAT)")
@@ -117,6 +127,9 @@ func parseServeConfig(args []string, w io.Writer) (ServeConfig, error) {
 	}
 	if cfg.MaxConcurrentSteps < 0 {
 		return cfg, usageError{msg: "--max-concurrent-steps must not be negative"}
+	}
+	if cfg.NodeID != "" && !validNodeID.MatchString(cfg.NodeID) {
+		return cfg, usageError{msg: fmt.Sprintf("--node-id %q: use 1 to 128 letters, digits, '.', '_' or '-', e.g. runbook-0", cfg.NodeID)}
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, usageError{msg: fmt.Sprintf("log format must be text or json, not %q", cfg.LogFormat)}
@@ -193,8 +206,16 @@ func OpenServer(ctx context.Context, cfg ServeConfig, log *slog.Logger) (*Server
 		store.Close()
 		return nil, err
 	}
+	if cfg.NodeID != "" && !exclusive {
+		// The leases held under this name belong to this replica's previous
+		// run, which is over: its work is taken back now.
+		if err := store.ReleaseLeases(ctx, cfg.NodeID); err != nil {
+			store.Close()
+			return nil, fmt.Errorf("take back the leases of node %s: %w", cfg.NodeID, err)
+		}
+	}
 	eng, err := newEngine(store, log, engineOptions{maxConcurrentSteps: cfg.MaxConcurrentSteps, observer: m,
-		leaseDuration: cfg.LeaseDuration, exclusiveStore: exclusive})
+		leaseDuration: cfg.LeaseDuration, exclusiveStore: exclusive, nodeID: cfg.NodeID})
 	if err != nil {
 		store.Close()
 		return nil, err

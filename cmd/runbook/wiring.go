@@ -77,6 +77,7 @@ type engineOptions struct {
 	maxConcurrentSteps int
 	shutdownGrace      time.Duration
 	leaseDuration      time.Duration   // 0 for the engine's default
+	nodeID             string          // "" for a new name at every start
 	observer           engine.Observer // metrics; nil for none
 	// exclusiveStore says that no other process uses the store, as
 	// openStore reports.
@@ -101,6 +102,7 @@ func newEngine(store runbook.Store, log *slog.Logger, opts engineOptions) (*engi
 		ShutdownGrace:      opts.shutdownGrace,
 		Observer:           opts.observer,
 		LeaseDuration:      opts.leaseDuration,
+		NodeID:             opts.nodeID,
 		// SQLite files and the memory store belong to one process; a
 		// PostgreSQL database is shared, and attempts in flight need their
 		// task rows so that another process can take them over.
