@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // actor serialises the transitions of one execution on this node and
@@ -13,9 +14,9 @@ import (
 type actor struct {
 	mu    sync.Mutex
 	state *execState // nil until loaded; dropped when a commit fails
-	// inflight maps attempts running on this node to their cancel
-	// functions (guarded by mu); count mirrors its size for eviction.
-	inflight map[stepKey]context.CancelCauseFunc
+	// inflight maps attempts running on this node to how to interrupt
+	// them (guarded by mu); count mirrors its size for eviction.
+	inflight map[stepKey]*inflightAttempt
 	count    atomic.Int32
 	refs     int // guarded by the shard's mutex
 }
@@ -51,13 +52,20 @@ func (t *actorTable) acquire(id string) *actor {
 	sh.mu.Lock()
 	a := sh.actors[id]
 	if a == nil {
-		a = &actor{inflight: map[stepKey]context.CancelCauseFunc{}}
+		a = &actor{inflight: map[stepKey]*inflightAttempt{}}
 		sh.actors[id] = a
 	}
 	a.refs++
 	sh.mu.Unlock()
 	a.mu.Lock()
 	return a
+}
+
+// inflightAttempt is an attempt running on this node.
+type inflightAttempt struct {
+	cancel  context.CancelCauseFunc
+	attempt int
+	since   time.Time // when it started, on the engine's clock
 }
 
 // release unlocks the actor and forgets it when nobody holds it and no
@@ -71,6 +79,35 @@ func (t *actorTable) release(id string, a *actor) {
 		delete(sh.actors, id)
 	}
 	sh.mu.Unlock()
+}
+
+// runningSince returns the executions with an attempt that has been
+// running on this node since before t.
+func (t *actorTable) runningSince(before time.Time) []string {
+	var ids []string
+	for i := range t.shards {
+		sh := &t.shards[i]
+		sh.mu.Lock()
+		var live []*actor
+		var names []string
+		for id, a := range sh.actors {
+			if a.count.Load() > 0 {
+				live, names = append(live, a), append(names, id)
+			}
+		}
+		sh.mu.Unlock()
+		for j, a := range live {
+			a.mu.Lock()
+			for _, at := range a.inflight {
+				if at.since.Before(before) {
+					ids = append(ids, names[j])
+					break
+				}
+			}
+			a.mu.Unlock()
+		}
+	}
+	return ids
 }
 
 // size returns how many actors are live (for tests and metrics).

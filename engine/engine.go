@@ -48,6 +48,11 @@ type Config struct {
 	// PollInterval is the longest the engine waits before looking for due
 	// tasks written by other processes (default 2s).
 	PollInterval time.Duration
+	// AttemptCheckInterval is how often, on a shared store, this node
+	// checks that the attempts it has been running for longer than that
+	// are still wanted; one whose execution another node cancelled (or
+	// whose step it timed out or took over) is interrupted (default 1s).
+	AttemptCheckInterval time.Duration
 	// WatchPollInterval is how often a watch on a shared store reads the
 	// history for events committed by other processes (default 250ms);
 	// events committed on this node reach its watchers at once.
@@ -129,6 +134,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 2 * time.Second
 	}
+	if cfg.AttemptCheckInterval <= 0 {
+		cfg.AttemptCheckInterval = time.Second
+	}
 	if cfg.WatchPollInterval <= 0 {
 		cfg.WatchPollInterval = 250 * time.Millisecond
 	}
@@ -179,6 +187,10 @@ func (e *Engine) Start() {
 	go func() { defer e.loops.Done(); e.commits.run() }()
 	go func() { defer e.loops.Done(); e.pollLoop() }()
 	go func() { defer e.loops.Done(); e.renewLoop() }()
+	if !e.cfg.ExclusiveStore {
+		e.loops.Add(1)
+		go func() { defer e.loops.Done(); e.checkLoop() }()
+	}
 	if e.cfg.ExclusiveStore {
 		// Synchronous on purpose: only attempts left by the previous process
 		// may be re-run; once Start returns, new attempts are this node's.

@@ -111,7 +111,7 @@ func (e *Engine) commit(ctx context.Context, a *actor, t *txn) error {
 		a.count.Add(1)
 		if prep := t.preps[task.Key]; prep != nil && task.Kind == runbook.TaskRun {
 			prep.ctx, prep.cancel = context.WithCancelCause(e.ctx)
-			a.inflight[stepKey{task.StepID, task.Iteration}] = prep.cancel
+			a.inflight[stepKey{task.StepID, task.Iteration}] = &inflightAttempt{cancel: prep.cancel, attempt: task.Attempt, since: t.now}
 		}
 	}
 	return nil
@@ -166,8 +166,8 @@ func isRefusal(err error) bool {
 func (e *Engine) interrupt(id string, keys []stepKey) {
 	a := e.actors.acquire(id)
 	for _, k := range keys {
-		if cancel := a.inflight[k]; cancel != nil {
-			cancel(errInterrupted)
+		if at := a.inflight[k]; at != nil {
+			at.cancel(errInterrupted)
 		}
 	}
 	e.actors.release(id, a)

@@ -95,3 +95,37 @@ func TestWatchFillsTheGapBeforeAnEventCommittedHere(t *testing.T) {
 	}
 	collect(t, events, 0, runbook.EventExecutionCancelled)
 }
+
+// TestCancelOnAnotherNodeInterruptsTheRunningAttempt cancels, on one node,
+// an execution whose step runs on another: that node interrupts the
+// attempt (its call is abandoned) within its attempt check interval, and
+// keeps nothing of the execution in memory.
+func TestCancelOnAnotherNodeInterruptsTheRunningAttempt(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *engine.Config) {
+		c.ExclusiveStore = false
+		c.Clock = clock.Real{}
+		c.AttemptCheckInterval = 20 * time.Millisecond
+	})
+	h.put(heldRunbook)
+	other := otherNode(t, h, time.Hour)
+	id := h.start("held", nil)
+	h.gates.waitArrived(t, "slow")
+	if err := other.Cancel(context.Background(), id, engine.OperationRequest{Actor: "alice", Reason: "false positive"}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for engine.LiveActors(h.e) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the attempt cancelled on the other node still runs on this one")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	x, err := h.e.GetExecution(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Status != runbook.ExecutionCancelled || x.StepResults["last"] != nil && x.StepResults["last"].Status == runbook.StepCompleted {
+		t.Fatalf("after the interruption: %s", describe(x))
+	}
+}

@@ -103,7 +103,7 @@ func (e *Engine) runAttempt(task *runbook.Task, prep *attemptPrep) error {
 			req.Data = nil // see runbook.StepRequest.Data
 			prep = &attemptPrep{req: req, exec: exec, def: def}
 			prep.ctx, prep.cancel = context.WithCancelCause(e.ctx)
-			t.a.inflight[k] = prep.cancel
+			t.a.inflight[k] = &inflightAttempt{cancel: prep.cancel, attempt: task.Attempt, since: t.now}
 			return nil
 		})
 		if err != nil || prep == nil {
@@ -414,6 +414,61 @@ func (e *Engine) pollLoop() {
 }
 
 const claimBatch = 256
+
+// checkLoop runs on a shared store, where another node may cancel an
+// execution, time it out or take over a step while an attempt of it runs
+// here. Every AttemptCheckInterval it reads the stored state of each
+// execution with an attempt running here for longer than that, and
+// interrupts the attempts whose step no longer runs that attempt.
+func (e *Engine) checkLoop() {
+	every := e.cfg.AttemptCheckInterval
+	for {
+		timer := e.clock.NewTimer(every)
+		select {
+		case <-timer.C():
+		case <-e.closed:
+			timer.Stop()
+			return
+		}
+		for _, id := range e.actors.runningSince(e.now().Add(-every)) {
+			e.checkAttempts(id)
+		}
+	}
+}
+
+// checkAttempts interrupts the attempts of an execution running here that
+// its stored state no longer wants.
+func (e *Engine) checkAttempts(id string) {
+	ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
+	defer cancel()
+	rec, steps, err := e.store.GetExecution(ctx, id)
+	if err != nil {
+		if e.ctx.Err() == nil {
+			e.log.Warn("check attempts in flight", "execution", id, "err", err)
+		}
+		return
+	}
+	s, err := stateFromRecords(rec, steps)
+	if err != nil {
+		e.log.Error("check attempts in flight", "execution", id, "err", err)
+		return
+	}
+	a := e.actors.acquire(id)
+	if a.state != nil && a.state.Seq < s.Seq {
+		a.state = nil // another node moved the execution: reload it
+	}
+	var stop []context.CancelCauseFunc
+	for k, at := range a.inflight {
+		ss := s.instance(k)
+		if s.Status.Terminal() || ss == nil || ss.Status != runbook.StepRunning || ss.Attempt != at.attempt {
+			stop = append(stop, at.cancel)
+		}
+	}
+	e.actors.release(id, a)
+	for _, interrupt := range stop {
+		interrupt(errInterrupted)
+	}
+}
 
 func (e *Engine) claimDue() (int, error) {
 	now := e.now()
