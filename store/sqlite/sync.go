@@ -19,7 +19,9 @@ import (
 // flush that began after its COMMIT has finished, which is exactly the
 // guarantee of synchronous=FULL.
 type walSyncer struct {
+	path  string
 	f     *os.File
+	info  os.FileInfo          // of f, to notice a new file at path
 	flush func(*os.File) error // fdatasync; tests count the calls
 
 	mu      sync.Mutex
@@ -31,13 +33,47 @@ type walSyncer struct {
 }
 
 func newWALSyncer(walPath string) (*walSyncer, error) {
-	f, err := os.OpenFile(walPath, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("open write-ahead log: %w", err)
-	}
-	s := &walSyncer{f: f, flush: fdatasync}
+	s := &walSyncer{path: walPath, flush: fdatasync}
 	s.flushed = sync.NewCond(&s.mu)
+	if err := s.open(); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// open opens the file at s.path as the one to flush.
+func (s *walSyncer) open() error {
+	f, err := os.OpenFile(s.path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("open write-ahead log: %w", err)
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("open write-ahead log: %w", err)
+	}
+	if s.f != nil {
+		s.f.Close()
+	}
+	s.f, s.info = f, info
+	return nil
+}
+
+// file returns the write-ahead log to flush. SQLite deletes the file when
+// its last connection closes and creates a new one after; should the
+// store's connections ever all have been reopened, the file at the path is
+// another one, and it is the one to flush (the old one was checkpointed
+// into the database before it was deleted). Only the flushing goroutine
+// calls it.
+func (s *walSyncer) file() (*os.File, error) {
+	info, err := os.Stat(s.path)
+	if err != nil || os.SameFile(info, s.info) {
+		return s.f, nil // no file at the path: nothing committed since the old one
+	}
+	if err := s.open(); err != nil {
+		return nil, err
+	}
+	return s.f, nil
 }
 
 // committed records a write committed to the WAL and returns its number,
@@ -67,7 +103,10 @@ func (s *walSyncer) wait(n uint64) error {
 		s.syncing = true
 		target := s.written
 		s.mu.Unlock()
-		err := s.flush(s.f)
+		f, err := s.file()
+		if err == nil {
+			err = s.flush(f)
+		}
 		s.mu.Lock()
 		s.syncing = false
 		if err != nil {

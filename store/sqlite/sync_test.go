@@ -131,3 +131,44 @@ func TestWALSyncerFailureIsSticky(t *testing.T) {
 		t.Fatalf("a later write = %v, want the first flush error", err)
 	}
 }
+
+// TestWALSyncerFollowsANewFile checks that when SQLite has replaced the
+// write-ahead log (deleted when its last connection closed, created anew),
+// the new file is the one flushed.
+func TestWALSyncerFollowsANewFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "db-wal")
+	w, err := newWALSyncer(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	var flushed *os.File
+	w.flush = func(f *os.File) error { flushed = f; return nil }
+	if err := w.wait(w.committed()); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := flushed.Stat()
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.wait(w.committed()); err != nil {
+		t.Fatal(err)
+	}
+	if now, _ := flushed.Stat(); !os.SameFile(now, old) {
+		t.Fatal("with no file at the path, the old one should still be flushed")
+	}
+	if err := os.WriteFile(path, []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.wait(w.committed()); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now, _ := flushed.Stat(); !os.SameFile(now, info) {
+		t.Fatal("the new write-ahead log was not the one flushed")
+	}
+}
