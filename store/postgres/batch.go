@@ -4,6 +4,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/runbookhq/runbook"
+	"github.com/runbookhq/runbook/store/internal/pending"
+	"github.com/runbookhq/runbook/store/internal/sqlrow"
 )
 
 // rowBatch collects the row writes of the accepted transitions of one
@@ -13,10 +15,11 @@ import (
 // The rows are written in the order clear, delete, insert, upsert, which
 // equals the sequential order unless a transition deletes (or clears)
 // something a pending one puts: the batch is queued before such a
-// transition (see conflicts) and a new one begins. Rows put twice are
+// transition (see pending.Puts.Conflicts) and a new one begins. Rows put twice are
 // written once, with the last values, since one INSERT ... ON CONFLICT
 // cannot change a row twice.
 type rowBatch struct {
+	puts   pending.Puts // the positions of the step, task and wait rows
 	clears []string
 
 	delTaskExec, delTaskKey             []string
@@ -25,59 +28,22 @@ type rowBatch struct {
 	evExec, evType, evStep              []string
 	evSeq, evTime                       []int64
 	evData                              [][]byte
-	steps                               map[stepRef]int
 	stExec, stStep, stStatus            []string
 	stIter                              []int32
 	stData                              [][]byte
-	tasks                               map[runbook.TaskRef]int
 	tkExec, tkKey, tkKind, tkStep       []string
 	tkIter, tkAttempt, tkDeliveries     []int32
 	tkTimer, tkOwner                    []string
 	tkDue, tkLease                      []int64
 	tkPayload                           [][]byte
-	waits                               map[runbook.WaitRef]int
 	wExec, wStep, wKind, wTenant, wType []string
 	wCorr, wApprovers                   []string
 	wIter                               []int32
 	wDeadline, wCreated, wSince         []int64
 }
 
-type stepRef struct {
-	execution, step string
-	iteration       int
-}
-
 func newRowBatch() *rowBatch {
-	return &rowBatch{steps: map[stepRef]int{}, tasks: map[runbook.TaskRef]int{}, waits: map[runbook.WaitRef]int{}}
-}
-
-// conflicts reports whether t removes a task or wait that a pending
-// transition puts, so that the pending rows must be written first.
-func (b *rowBatch) conflicts(t *runbook.Transition) bool {
-	if t.ClearAll {
-		id := t.Execution.ID
-		for ref := range b.tasks {
-			if ref.ExecutionID == id {
-				return true
-			}
-		}
-		for ref := range b.waits {
-			if ref.ExecutionID == id {
-				return true
-			}
-		}
-	}
-	for _, ref := range t.DeleteTasks {
-		if _, ok := b.tasks[ref]; ok {
-			return true
-		}
-	}
-	for _, ref := range t.DeleteWaits {
-		if _, ok := b.waits[ref]; ok {
-			return true
-		}
-	}
-	return false
+	return &rowBatch{puts: pending.New()}
 }
 
 // add queues the rows of an accepted transition.
@@ -101,28 +67,23 @@ func (b *rowBatch) add(t *runbook.Transition, events [][]byte) {
 		b.evSeq = append(b.evSeq, ev.Seq)
 		b.evType = append(b.evType, string(ev.Type))
 		b.evStep = append(b.evStep, ev.StepID)
-		b.evTime = append(b.evTime, micros(ev.Time))
+		b.evTime = append(b.evTime, sqlrow.Micros(ev.Time))
 		b.evData = append(b.evData, events[i])
 	}
 	for _, st := range t.Steps {
-		ref := stepRef{e.ID, st.StepID, st.Iteration}
-		if i, ok := b.steps[ref]; ok {
-			b.stStatus[i], b.stData[i] = string(st.Status), blob(st.Data)
+		if i, ok := b.puts.Step(pending.StepRef{ExecutionID: e.ID, StepID: st.StepID, Iteration: st.Iteration}, len(b.stExec)); ok {
+			b.stStatus[i], b.stData[i] = string(st.Status), sqlrow.Blob(st.Data)
 			continue
 		}
-		b.steps[ref] = len(b.stExec)
 		b.stExec = append(b.stExec, e.ID)
 		b.stStep = append(b.stStep, st.StepID)
 		b.stIter = append(b.stIter, int32(st.Iteration))
 		b.stStatus = append(b.stStatus, string(st.Status))
-		b.stData = append(b.stData, blob(st.Data))
+		b.stData = append(b.stData, sqlrow.Blob(st.Data))
 	}
 	for _, tk := range t.PutTasks {
-		ref := runbook.TaskRef{ExecutionID: tk.ExecutionID, Key: tk.Key}
-		i, ok := b.tasks[ref]
+		i, ok := b.puts.Task(runbook.TaskRef{ExecutionID: tk.ExecutionID, Key: tk.Key}, len(b.tkExec))
 		if !ok {
-			i = len(b.tkExec)
-			b.tasks[ref] = i
 			b.tkExec = append(b.tkExec, tk.ExecutionID)
 			b.tkKey = append(b.tkKey, tk.Key)
 			b.tkKind = append(b.tkKind, "")
@@ -137,15 +98,12 @@ func (b *rowBatch) add(t *runbook.Transition, events [][]byte) {
 			b.tkPayload = append(b.tkPayload, nil)
 		}
 		b.tkKind[i], b.tkStep[i], b.tkIter[i], b.tkAttempt[i] = string(tk.Kind), tk.StepID, int32(tk.Iteration), int32(tk.Attempt)
-		b.tkTimer[i], b.tkDue[i], b.tkOwner[i], b.tkLease[i] = string(tk.Timer), micros(tk.DueAt), tk.Owner, micros(tk.LeaseExpiresAt)
-		b.tkDeliveries[i], b.tkPayload[i] = int32(tk.Deliveries), blob(tk.Payload)
+		b.tkTimer[i], b.tkDue[i], b.tkOwner[i], b.tkLease[i] = string(tk.Timer), sqlrow.Micros(tk.DueAt), tk.Owner, sqlrow.Micros(tk.LeaseExpiresAt)
+		b.tkDeliveries[i], b.tkPayload[i] = int32(tk.Deliveries), sqlrow.Blob(tk.Payload)
 	}
 	for _, w := range t.PutWaits {
-		ref := runbook.WaitRef{ExecutionID: w.ExecutionID, StepID: w.StepID, Iteration: w.Iteration}
-		i, ok := b.waits[ref]
+		i, ok := b.puts.Wait(runbook.WaitRef{ExecutionID: w.ExecutionID, StepID: w.StepID, Iteration: w.Iteration}, len(b.wExec))
 		if !ok {
-			i = len(b.wExec)
-			b.waits[ref] = i
 			b.wExec = append(b.wExec, w.ExecutionID)
 			b.wStep = append(b.wStep, w.StepID)
 			b.wIter = append(b.wIter, int32(w.Iteration))
@@ -159,7 +117,7 @@ func (b *rowBatch) add(t *runbook.Transition, events [][]byte) {
 			b.wSince = append(b.wSince, 0)
 		}
 		b.wKind[i], b.wTenant[i], b.wType[i], b.wCorr[i] = string(w.Kind), w.TenantID, w.EventType, w.CorrelationID
-		b.wApprovers[i], b.wDeadline[i], b.wCreated[i], b.wSince[i] = approversJSON(w.Approvers), micros(w.Deadline), micros(w.CreatedAt), micros(w.Since)
+		b.wApprovers[i], b.wDeadline[i], b.wCreated[i], b.wSince[i] = sqlrow.ApproversJSON(w.Approvers), sqlrow.Micros(w.Deadline), sqlrow.Micros(w.CreatedAt), sqlrow.Micros(w.Since)
 	}
 }
 

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/runbookhq/runbook"
 	"github.com/runbookhq/runbook/store/internal/contract"
+	"github.com/runbookhq/runbook/store/internal/sqlrow"
 )
 
 // maxCommitAttempts bounds how often Commit runs a batch again after
@@ -109,7 +109,7 @@ func (s *Store) prepareCommit(ctx context.Context, txs []*runbook.Transition) ([
 			err = checkTransitionText(t)
 		}
 		if err == nil {
-			events[i], err = encodeEvents(t)
+			events[i], err = sqlrow.EncodeEvents(t)
 		}
 		if err != nil {
 			results[i].Err = err
@@ -158,12 +158,7 @@ func (s *Store) commitOptimistic(ctx context.Context, txs []*runbook.Transition,
 		return err
 	}
 	defer conn.Release()
-	b := &pgx.Batch{}
-	b.Queue(sqlBegin)
-	b.Queue(sqlIndexesOnly)
-	for _, key := range matchLockKeys(txs, events) {
-		b.Queue(sqlLockMatch, key)
-	}
+	b := beginCommit(txs, events)
 	accepted := make([]bool, len(txs))
 	var creates, updates execColumns
 	for i, t := range txs {
@@ -205,17 +200,37 @@ func (c *execColumns) add(t *runbook.Transition) {
 	c.key = append(c.key, e.IdempotencyKey)
 	c.status = append(c.status, string(e.Status))
 	c.seq = append(c.seq, e.Seq)
-	c.updatedAt = append(c.updatedAt, micros(e.UpdatedAt))
-	c.data = append(c.data, blob(e.Data))
+	c.updatedAt = append(c.updatedAt, sqlrow.Micros(e.UpdatedAt))
+	c.data = append(c.data, sqlrow.Blob(e.Data))
 	if t.Create {
 		c.runbookID = append(c.runbookID, e.RunbookID)
 		c.runbookVersion = append(c.runbookVersion, e.RunbookVersion)
 		c.parentID = append(c.parentID, e.ParentID)
-		c.createdAt = append(c.createdAt, micros(e.CreatedAt))
-		c.static = append(c.static, blob(e.Static))
+		c.createdAt = append(c.createdAt, sqlrow.Micros(e.CreatedAt))
+		c.static = append(c.static, sqlrow.Blob(e.Static))
 	} else {
 		c.expected = append(c.expected, t.ExpectedSeq)
 	}
+}
+
+// beginIndexesOnly returns a batch that begins a transaction reading
+// through indexes only (see sqlIndexesOnly).
+func beginIndexesOnly() *pgx.Batch {
+	b := &pgx.Batch{}
+	b.Queue(sqlBegin)
+	b.Queue(sqlIndexesOnly)
+	return b
+}
+
+// beginCommit returns a batch that begins the transaction of a Commit:
+// beginIndexesOnly's, then the advisory locks of its inbox matches (see
+// matchLockKey). events[i] is nil for the transitions refused before.
+func beginCommit(txs []*runbook.Transition, events [][][]byte) *pgx.Batch {
+	b := beginIndexesOnly()
+	for _, key := range matchLockKeys(txs, events) {
+		b.Queue(sqlLockMatch, key)
+	}
+	return b
 }
 
 // queueExecutionRow queues the INSERT or the optimistic UPDATE of t's
@@ -224,9 +239,9 @@ func queueExecutionRow(b *pgx.Batch, t *runbook.Transition) *pgx.QueuedQuery {
 	e := t.Execution
 	if t.Create {
 		return b.Queue(sqlInsertExecution, e.ID, e.RunbookID, e.RunbookVersion, e.TenantID, e.IdempotencyKey,
-			e.ParentID, string(e.Status), e.Seq, micros(e.CreatedAt), micros(e.UpdatedAt), blob(e.Data), blob(e.Static))
+			e.ParentID, string(e.Status), e.Seq, sqlrow.Micros(e.CreatedAt), sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data), sqlrow.Blob(e.Static))
 	}
-	return b.Queue(sqlUpdateExecution, string(e.Status), e.Seq, micros(e.UpdatedAt), blob(e.Data),
+	return b.Queue(sqlUpdateExecution, string(e.Status), e.Seq, sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data),
 		e.ID, t.ExpectedSeq, e.TenantID, e.IdempotencyKey)
 }
 
@@ -242,12 +257,7 @@ func (s *Store) commitChecked(ctx context.Context, txs []*runbook.Transition, ev
 	defer conn.Release()
 
 	// Round trip 1: the execution rows.
-	b := &pgx.Batch{}
-	b.Queue(sqlBegin)
-	b.Queue(sqlIndexesOnly)
-	for _, key := range matchLockKeys(txs, events) {
-		b.Queue(sqlLockMatch, key)
-	}
+	b := beginCommit(txs, events)
 	affected := make([]int64, len(txs))
 	for i, t := range txs {
 		if events[i] == nil {
@@ -292,7 +302,7 @@ func queueRows(b *pgx.Batch, txs []*runbook.Transition, events [][][]byte, accep
 		if !accepted[i] {
 			continue
 		}
-		if rows.conflicts(t) {
+		if rows.puts.Conflicts(t) {
 			rows.queue(b)
 			rows = newRowBatch()
 		}
@@ -306,8 +316,8 @@ func queueRows(b *pgx.Batch, txs []*runbook.Transition, events [][][]byte, accep
 		inbox := make([][]*runbook.InboxEvent, len(t.MatchInbox))
 		results[i].Inbox = inbox
 		for j, q := range t.MatchInbox {
-			b.Queue(sqlMatchInbox, q.TenantID, q.Type, q.CorrelationID, micros(q.Since)).Query(func(rows pgx.Rows) error {
-				list, err := collect(rows, scanInboxEvent)
+			b.Queue(sqlMatchInbox, q.TenantID, q.Type, q.CorrelationID, sqlrow.Micros(q.Since)).Query(func(rows pgx.Rows) error {
+				list, err := collect(rows, sqlrow.ScanInboxEvent)
 				inbox[j] = list
 				return err
 			})
@@ -338,17 +348,10 @@ func abandon(ctx context.Context, conn *pgxpool.Conn) {
 	_, _ = conn.Exec(ctx, "ROLLBACK")
 }
 
-// collect scans every row with scan.
-func collect[T any](rows pgx.Rows, scan func(scanner) (*T, error)) ([]*T, error) {
-	out := []*T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+// collect scans every row with scan. It returns an empty slice, not nil,
+// when there are none.
+func collect[T any](rows pgx.Rows, scan func(sqlrow.Scanner) (*T, error)) ([]*T, error) {
+	return sqlrow.AppendAll([]*T{}, rows, scan)
 }
 
 // explainRefusals finds out why each transition whose execution row was
@@ -486,27 +489,6 @@ func matchLockKeys(txs []*runbook.Transition, events [][][]byte) []int64 {
 	}
 	slices.Sort(keys)
 	return slices.Compact(keys)
-}
-
-// encodeEvents encodes the transition's events as stored; an event that
-// cannot be encoded refuses the transition.
-func encodeEvents(t *runbook.Transition) ([][]byte, error) {
-	if len(t.EncodedEvents) == len(t.Events) {
-		return t.EncodedEvents, nil
-	}
-	out := make([][]byte, len(t.Events))
-	for i := range t.Events {
-		b, err := json.Marshal(&t.Events[i])
-		if err != nil {
-			return nil, &runbook.Error{
-				Code:    runbook.EINVALID,
-				Message: fmt.Sprintf("execution %q: event %d cannot be stored as JSON", t.Execution.ID, t.Events[i].Seq),
-				Err:     err,
-			}
-		}
-		out[i] = b
-	}
-	return out, nil
 }
 
 // checkTransitionText refuses a transition with a string PostgreSQL

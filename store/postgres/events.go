@@ -11,6 +11,7 @@ import (
 
 	"github.com/runbookhq/runbook"
 	"github.com/runbookhq/runbook/store/internal/contract"
+	"github.com/runbookhq/runbook/store/internal/sqlrow"
 )
 
 // DeliverEvent stores ev and returns the event waits it matches, oldest
@@ -35,18 +36,16 @@ func (s *Store) DeliverEvent(ctx context.Context, ev *runbook.InboxEvent) ([]*ru
 	defer conn.Release()
 	var inserted bool
 	var out []*runbook.Wait
-	b := &pgx.Batch{}
-	b.Queue(sqlBegin)
-	b.Queue(sqlIndexesOnly)
+	b := beginIndexesOnly()
 	b.Queue(sqlLockMatch, matchLockKey(ev.TenantID, ev.Type, ev.CorrelationID))
-	b.Queue(sqlInsertInbox, ev.ID, ev.TenantID, ev.Type, ev.CorrelationID, blob(ev.Payload), micros(ev.ReceivedAt)).
+	b.Queue(sqlInsertInbox, ev.ID, ev.TenantID, ev.Type, ev.CorrelationID, sqlrow.Blob(ev.Payload), sqlrow.Micros(ev.ReceivedAt)).
 		Exec(func(ct pgconn.CommandTag) error {
 			inserted = ct.RowsAffected() == 1
 			return nil
 		})
 	b.Queue(sqlEventWaits, string(runbook.WaitEvent), ev.TenantID, ev.Type, ev.CorrelationID).Query(func(rows pgx.Rows) error {
 		var err error
-		out, err = collect(rows, scanWait)
+		out, err = collect(rows, sqlrow.ScanWait)
 		return err
 	})
 	// Committing when the event was there already writes nothing.
@@ -84,7 +83,7 @@ func (s *Store) ListWaits(ctx context.Context, f runbook.WaitFilter) ([]*runbook
 		// jsonb ? text: the string is an element of the array.
 		where = append(where, "approvers ? "+arg(f.Approver))
 	}
-	query := `SELECT ` + waitColumns + ` FROM waits`
+	query := `SELECT ` + sqlrow.WaitColumns + ` FROM waits`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -92,7 +91,7 @@ func (s *Store) ListWaits(ctx context.Context, f runbook.WaitFilter) ([]*runbook
 	if f.Limit > 0 {
 		query += ` LIMIT ` + arg(f.Limit)
 	}
-	out, err := queryAll(ctx, s, scanWait, query, args...)
+	out, err := queryAll(ctx, s, sqlrow.ScanWait, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list waits: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/runbookhq/runbook"
 	"github.com/runbookhq/runbook/store/internal/contract"
+	"github.com/runbookhq/runbook/store/internal/sqlrow"
 )
 
 // sqlBeginSnapshot begins a read-only transaction whose statements all see
@@ -36,17 +37,17 @@ func (s *Store) GetExecution(ctx context.Context, id string) (*runbook.Execution
 	var steps []*runbook.StepRecord
 	b := &pgx.Batch{}
 	b.Queue(sqlBeginSnapshot)
-	b.Queue(`SELECT `+executionColumns+` FROM executions WHERE id = $1`, id).QueryRow(func(row pgx.Row) error {
+	b.Queue(`SELECT `+sqlrow.ExecutionColumns+` FROM executions WHERE id = $1`, id).QueryRow(func(row pgx.Row) error {
 		var err error
-		rec, err = scanExecution(row)
+		rec, err = sqlrow.ScanExecution(row)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
 		return err
 	})
-	b.Queue(`SELECT `+stepColumns+` FROM steps WHERE execution_id = $1 ORDER BY step_id, iteration`, id).Query(func(rows pgx.Rows) error {
+	b.Queue(`SELECT `+sqlrow.StepColumns+` FROM steps WHERE execution_id = $1 ORDER BY step_id, iteration`, id).Query(func(rows pgx.Rows) error {
 		var err error
-		steps, err = collect(rows, scanStep)
+		steps, err = collect(rows, sqlrow.ScanStep)
 		return err
 	})
 	b.Queue(sqlCommit)
@@ -102,7 +103,7 @@ func (s *Store) ListExecutions(ctx context.Context, f runbook.ExecutionFilter) (
 			where = append(where, c.column+"$"+strconv.Itoa(len(args)))
 		}
 	}
-	query := `SELECT ` + executionColumns + ` FROM executions`
+	query := `SELECT ` + sqlrow.ExecutionColumns + ` FROM executions`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -112,7 +113,7 @@ func (s *Store) ListExecutions(ctx context.Context, f runbook.ExecutionFilter) (
 	}
 	args = append(args, limit)
 	query += ` ORDER BY id DESC LIMIT $` + strconv.Itoa(len(args))
-	out, err := queryAll(ctx, s, scanExecution, query, args...)
+	out, err := queryAll(ctx, s, sqlrow.ScanExecution, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list executions: %w", err)
 	}

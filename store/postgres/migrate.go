@@ -6,112 +6,21 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/runbookhq/runbook"
+	"github.com/runbookhq/runbook/store/internal/migration"
 )
 
 // migrationFiles holds the numbered schema migrations,
-// NNNN_name.up.sql and NNNN_name.down.sql, kept in step with the SQLite
-// store's. The down scripts are not run by the store; they are for an
-// operator rolling a database back by hand.
+// NNNN_name.up.sql and NNNN_name.down.sql, which migration.Load reads,
+// kept in step with the SQLite store's. The down scripts are not run by
+// the store; they are for an operator rolling a database back by hand.
 //
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
-
-// migration is one numbered schema change.
-type migration struct {
-	version int
-	name    string
-	up      string
-	down    string
-}
-
-// parseMigrationName splits "0001_init.up.sql" into 1, "init", "up".
-func parseMigrationName(file string) (version int, name, direction string, ok bool) {
-	base, ok := strings.CutSuffix(file, ".sql")
-	if !ok {
-		return 0, "", "", false
-	}
-	dot := strings.LastIndexByte(base, '.')
-	if dot < 0 {
-		return 0, "", "", false
-	}
-	base, direction = base[:dot], base[dot+1:]
-	if direction != "up" && direction != "down" {
-		return 0, "", "", false
-	}
-	num, name, ok := strings.Cut(base, "_")
-	if !ok || len(num) != 4 || name == "" {
-		return 0, "", "", false
-	}
-	for _, r := range num {
-		if r < '0' || r > '9' {
-			return 0, "", "", false
-		}
-	}
-	for _, r := range name {
-		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '_' {
-			return 0, "", "", false
-		}
-	}
-	version, _ = strconv.Atoi(num)
-	return version, name, direction, true
-}
-
-// loadMigrations reads the migrations of fsys's migrations directory and
-// checks that they are numbered 1, 2, 3... each with an up and a down
-// script.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	entries, err := fs.ReadDir(fsys, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("read migrations: %w", err)
-	}
-	byVersion := make(map[int]*migration)
-	for _, e := range entries {
-		v, name, direction, ok := parseMigrationName(e.Name())
-		if !ok {
-			return nil, fmt.Errorf("migration %s: name is not NNNN_name.up.sql or NNNN_name.down.sql", e.Name())
-		}
-		body, err := fs.ReadFile(fsys, "migrations/"+e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("read migration %s: %w", e.Name(), err)
-		}
-		mig := byVersion[v]
-		if mig == nil {
-			mig = &migration{version: v, name: name}
-			byVersion[v] = mig
-		}
-		if mig.name != name {
-			return nil, fmt.Errorf("migration %04d has two names: %s and %s", v, mig.name, name)
-		}
-		if direction == "up" {
-			mig.up = string(body)
-		} else {
-			mig.down = string(body)
-		}
-	}
-	out := make([]migration, 0, len(byVersion))
-	for _, m := range byVersion {
-		out = append(out, *m)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %04d_%s: want version %04d (versions must follow each other from 0001)", m.version, m.name, i+1)
-		}
-		if m.up == "" || m.down == "" {
-			return nil, fmt.Errorf("migration %04d_%s: needs both an up and a down script", m.version, m.name)
-		}
-	}
-	return out, nil
-}
 
 // migrationLockKey is the advisory lock that serializes the migrations of
 // one schema: every process that opens the store takes it, so two
@@ -130,7 +39,7 @@ func migrationLockKey(schema string) int64 {
 //
 // conn is a connection of its own, closed by the caller: closing it
 // releases the lock even when a migration fails half-way.
-func migrate(ctx context.Context, conn *pgx.Conn, where string, ms []migration) error {
+func migrate(ctx context.Context, conn *pgx.Conn, where string, ms []migration.Migration) error {
 	var schema *string
 	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
 		return fmt.Errorf("read current schema: %w", err)
@@ -154,7 +63,7 @@ func migrate(ctx context.Context, conn *pgx.Conn, where string, ms []migration) 
 	return err
 }
 
-func migrateLocked(ctx context.Context, conn *pgx.Conn, where, schema string, ms []migration) error {
+func migrateLocked(ctx context.Context, conn *pgx.Conn, where, schema string, ms []migration.Migration) error {
 	const create = `CREATE TABLE IF NOT EXISTS schema_migrations (
     version    integer NOT NULL PRIMARY KEY,
     name       text    NOT NULL,
@@ -167,18 +76,11 @@ func migrateLocked(ctx context.Context, conn *pgx.Conn, where, schema string, ms
 	if err := conn.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	latest := 0
-	if len(ms) > 0 {
-		latest = ms[len(ms)-1].version
+	todo, err := migration.Pending(ms, current, where+" (schema "+schema+")")
+	if err != nil {
+		return err
 	}
-	if current > latest {
-		return &runbook.Error{
-			Code: runbook.EUNSUPPORTED,
-			Message: fmt.Sprintf("database %s (schema %s) has schema version %d, newer than this runbook binary knows (%d): upgrade runbook",
-				where, schema, current, latest),
-		}
-	}
-	for _, m := range ms[current:] {
+	for _, m := range todo {
 		if err := applyMigration(ctx, conn, m); err != nil {
 			return err
 		}
@@ -186,25 +88,25 @@ func migrateLocked(ctx context.Context, conn *pgx.Conn, where, schema string, ms
 	return nil
 }
 
-func applyMigration(ctx context.Context, conn *pgx.Conn, m migration) (err error) {
+func applyMigration(ctx context.Context, conn *pgx.Conn, m migration.Migration) (err error) {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("migration %04d_%s: %w", m.version, m.name, err)
+		return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
 	}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, rollback(ctx, tx))
 		}
 	}()
-	if _, err := tx.Exec(ctx, m.up); err != nil {
-		return fmt.Errorf("migration %04d_%s: %w", m.version, m.name, err)
+	if _, err := tx.Exec(ctx, m.Up); err != nil {
+		return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-		m.version, m.name, time.Now().UnixMicro()); err != nil {
-		return fmt.Errorf("migration %04d_%s: record: %w", m.version, m.name, err)
+		m.Version, m.Name, time.Now().UnixMicro()); err != nil {
+		return fmt.Errorf("migration %04d_%s: record: %w", m.Version, m.Name, err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("migration %04d_%s: commit: %w", m.version, m.name, err)
+		return fmt.Errorf("migration %04d_%s: commit: %w", m.Version, m.Name, err)
 	}
 	return nil
 }

@@ -5,9 +5,10 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/runbookhq/runbook/store/internal/migration"
 )
 
 func TestMigrationsUpDownUp(t *testing.T) {
@@ -26,7 +27,7 @@ func TestMigrationsUpDownUp(t *testing.T) {
 			t.Error(err)
 		}
 	})
-	ms, err := loadMigrations(migrationFiles)
+	ms, err := migration.Load(migrationFiles, "migrations")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,10 +57,10 @@ func TestMigrationsUpDownUp(t *testing.T) {
 		t.Fatalf("tables after up = %q, want %q", got, all)
 	}
 	for i := len(ms) - 1; i >= 0; i-- {
-		if _, err := conn.Exec(ctx, ms[i].down); err != nil {
-			t.Fatalf("down %d: %v", ms[i].version, err)
+		if _, err := conn.Exec(ctx, ms[i].Down); err != nil {
+			t.Fatalf("down %d: %v", ms[i].Version, err)
 		}
-		if _, err := conn.Exec(ctx, `DELETE FROM schema_migrations WHERE version = $1`, ms[i].version); err != nil {
+		if _, err := conn.Exec(ctx, `DELETE FROM schema_migrations WHERE version = $1`, ms[i].Version); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -74,42 +75,10 @@ func TestMigrationsUpDownUp(t *testing.T) {
 	}
 }
 
-func TestLoadMigrations(t *testing.T) {
-	t.Parallel()
-	file := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
-	for _, c := range []struct {
-		name    string
-		files   fstest.MapFS
-		wantErr string
-	}{
-		{"two versions", fstest.MapFS{
-			"migrations/0001_init.up.sql": file("a"), "migrations/0001_init.down.sql": file("b"),
-			"migrations/0002_more.up.sql": file("c"), "migrations/0002_more.down.sql": file("d"),
-		}, ""},
-		{"bad name", fstest.MapFS{"migrations/1_init.up.sql": file("a")}, "name is not"},
-		{"no down", fstest.MapFS{"migrations/0001_init.up.sql": file("a")}, "needs both"},
-		{"gap", fstest.MapFS{
-			"migrations/0001_init.up.sql": file("a"), "migrations/0001_init.down.sql": file("b"),
-			"migrations/0003_more.up.sql": file("c"), "migrations/0003_more.down.sql": file("d"),
-		}, "want version 0002"},
-		{"two names", fstest.MapFS{"migrations/0001_init.up.sql": file("a"), "migrations/0001_other.down.sql": file("b")}, "two names"},
-	} {
-		ms, err := loadMigrations(c.files)
-		switch {
-		case c.wantErr == "" && err != nil:
-			t.Errorf("%s: %v", c.name, err)
-		case c.wantErr == "" && (len(ms) != 2 || ms[1].version != 2 || ms[1].name != "more" || ms[1].up != "c" || ms[1].down != "d"):
-			t.Errorf("%s: migrations = %+v", c.name, ms)
-		case c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)):
-			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.wantErr)
-		}
-	}
-}
-
 // The migrations of both SQL stores create the same tables.
 func TestMigrationsMatchSQLite(t *testing.T) {
 	t.Parallel()
-	ours, err := loadMigrations(migrationFiles)
+	ours, err := migration.Load(migrationFiles, "migrations")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,16 +68,7 @@ func schemaURI(tb testing.TB) string {
 // openStore opens a store on uri, closed when tb ends.
 func openStore(tb testing.TB, uri string) *postgres.Store {
 	tb.Helper()
-	s, err := postgres.Open(tb.Context(), uri)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			tb.Error(err)
-		}
-	})
-	return s
+	return storetest.Open(tb, postgres.Open, uri)
 }
 
 func newStore(tb testing.TB) runbook.Store {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/runbookhq/runbook"
 	"github.com/runbookhq/runbook/store/internal/contract"
+	"github.com/runbookhq/runbook/store/internal/sqlrow"
 )
 
 // PutRunbook stores a definition under (ID, Version), or returns the stored
@@ -24,17 +25,14 @@ func (s *Store) PutRunbook(ctx context.Context, rec *runbook.RunbookRecord) (*ru
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	ct, err := s.pool.Exec(ctx, `INSERT INTO runbooks (`+runbookColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+	ct, err := s.pool.Exec(ctx, `INSERT INTO runbooks (`+sqlrow.RunbookColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (id, version) DO NOTHING`,
-		rec.ID, rec.Version, rec.Name, rec.Description, rec.StepCount, blob(rec.Definition), rec.Hash, micros(rec.CreatedAt))
+		rec.ID, rec.Version, rec.Name, rec.Description, rec.StepCount, sqlrow.Blob(rec.Definition), rec.Hash, sqlrow.Micros(rec.CreatedAt))
 	if err != nil {
 		return nil, fmt.Errorf("put runbook %s %s: %w", rec.ID, rec.Version, err)
 	}
 	if ct.RowsAffected() == 1 {
-		c := *rec
-		c.Definition = unblob(append([]byte(nil), rec.Definition...))
-		c.CreatedAt = fromMicros(micros(rec.CreatedAt))
-		return &c, nil
+		return sqlrow.StoredRunbook(rec), nil
 	}
 	stored, err := s.getRunbook(ctx, rec.ID, rec.Version)
 	if err != nil {
@@ -65,7 +63,7 @@ func (s *Store) GetRunbook(ctx context.Context, id, version string) (*runbook.Ru
 }
 
 func (s *Store) getRunbook(ctx context.Context, id, version string) (*runbook.RunbookRecord, error) {
-	return scanRunbook(s.pool.QueryRow(ctx, `SELECT `+runbookColumns+` FROM runbooks WHERE id = $1 AND version = $2`, id, version))
+	return sqlrow.ScanRunbook(s.pool.QueryRow(ctx, `SELECT `+sqlrow.RunbookColumns+` FROM runbooks WHERE id = $1 AND version = $2`, id, version))
 }
 
 // ListRunbookVersions returns every version of a runbook, oldest first.
@@ -76,7 +74,7 @@ func (s *Store) ListRunbookVersions(ctx context.Context, id string) ([]*runbook.
 	if !storable(id) {
 		return nil, contract.ErrRunbookIDNotFound(id)
 	}
-	out, err := queryAll(ctx, s, scanRunbook, `SELECT `+runbookColumns+` FROM runbooks WHERE id = $1 ORDER BY created_at, pk`, id)
+	out, err := queryAll(ctx, s, sqlrow.ScanRunbook, `SELECT `+sqlrow.RunbookColumns+` FROM runbooks WHERE id = $1 ORDER BY created_at, pk`, id)
 	if err != nil {
 		return nil, fmt.Errorf("list versions of runbook %s: %w", id, err)
 	}
@@ -92,7 +90,7 @@ func (s *Store) ListRunbooks(ctx context.Context) ([]*runbook.RunbookRecord, err
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	out, err := queryAll(ctx, s, scanRunbook, `SELECT `+runbookColumns+` FROM runbooks ORDER BY id, created_at, pk`)
+	out, err := queryAll(ctx, s, sqlrow.ScanRunbook, `SELECT `+sqlrow.RunbookColumns+` FROM runbooks ORDER BY id, created_at, pk`)
 	if err != nil {
 		return nil, fmt.Errorf("list runbooks: %w", err)
 	}

@@ -1,5 +1,7 @@
 package postgres
 
+import "github.com/runbookhq/runbook/store/internal/sqlrow"
+
 // The statements of the hot paths. pgx prepares each one on a connection
 // the first time it runs there and keeps it (its statement cache), so
 // every statement is written once with array parameters instead of one
@@ -16,7 +18,7 @@ const (
 	// using it while they grow, until autovacuum next analyzes them.
 	sqlIndexesOnly = `SET LOCAL enable_seqscan = off`
 
-	sqlInsertExecution = `INSERT INTO executions (` + executionColumns + `)
+	sqlInsertExecution = `INSERT INTO executions (` + sqlrow.ExecutionColumns + `)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT DO NOTHING`
 
@@ -33,7 +35,7 @@ WHERE id = $5 AND seq = $6 AND tenant_id = $7 AND idempotency_key = $8`
 	// unless it wrote a row for each transition. Its ids are distinct, so
 	// the update changes each row at most once.
 	sqlCreateExecutions = `WITH written AS (
-    INSERT INTO executions (` + executionColumns + `)
+    INSERT INTO executions (` + sqlrow.ExecutionColumns + `)
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
         $8::bigint[], $9::bigint[], $10::bigint[], $11::bytea[], $12::bytea[])
     ON CONFLICT DO NOTHING
@@ -69,11 +71,11 @@ WHERE w.execution_id = d.execution_id AND w.step_id = d.step_id AND w.iteration 
 	sqlInsertEvents = `INSERT INTO history (execution_id, seq, type, step_id, event_time, event)
 SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bytea[])`
 
-	sqlUpsertSteps = `INSERT INTO steps (` + stepColumns + `)
+	sqlUpsertSteps = `INSERT INTO steps (` + sqlrow.StepColumns + `)
 SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::bytea[])
 ON CONFLICT (execution_id, step_id, iteration) DO UPDATE SET status = excluded.status, data = excluded.data`
 
-	sqlUpsertTasks = `INSERT INTO tasks (` + taskColumns + `)
+	sqlUpsertTasks = `INSERT INTO tasks (` + sqlrow.TaskColumns + `)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::integer[], $6::integer[],
     $7::text[], $8::bigint[], $9::text[], $10::bigint[], $11::integer[], $12::bytea[])
 ON CONFLICT (execution_id, task_key) DO UPDATE SET
@@ -83,7 +85,7 @@ ON CONFLICT (execution_id, task_key) DO UPDATE SET
 
 	// Approvers travel as JSON text, one per wait: an array of arrays
 	// would not unnest into one list per row.
-	sqlUpsertWaits = `INSERT INTO waits (` + waitColumns + `)
+	sqlUpsertWaits = `INSERT INTO waits (` + sqlrow.WaitColumns + `)
 SELECT e, s, i, k, tn, et, c, a::jsonb, dl, cr, sn
 FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
     $9::bigint[], $10::bigint[], $11::bigint[]) AS r (e, s, i, k, tn, et, c, a, dl, cr, sn)
@@ -92,13 +94,13 @@ ON CONFLICT (execution_id, step_id, iteration) DO UPDATE SET
     correlation_id = excluded.correlation_id, approvers = excluded.approvers, deadline = excluded.deadline,
     created_at = excluded.created_at, since = excluded.since`
 
-	sqlMatchInbox = `SELECT ` + inboxColumns + ` FROM inbox
+	sqlMatchInbox = `SELECT ` + sqlrow.InboxColumns + ` FROM inbox
 WHERE tenant_id = $1 AND type = $2 AND correlation_id = $3 AND received_at >= $4
 ORDER BY received_at, id`
 
-	sqlInsertInbox = `INSERT INTO inbox (` + inboxColumns + `) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`
+	sqlInsertInbox = `INSERT INTO inbox (` + sqlrow.InboxColumns + `) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`
 
-	sqlEventWaits = `SELECT ` + waitColumns + ` FROM waits
+	sqlEventWaits = `SELECT ` + sqlrow.WaitColumns + ` FROM waits
 WHERE kind = $1 AND tenant_id = $2 AND event_type = $3 AND correlation_id = $4
 ORDER BY created_at, execution_id, step_id, iteration`
 

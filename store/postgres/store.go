@@ -16,6 +16,7 @@ import (
 
 	"github.com/runbookhq/runbook"
 	"github.com/runbookhq/runbook/store/internal/contract"
+	"github.com/runbookhq/runbook/store/internal/migration"
 )
 
 // Store is the PostgreSQL runbook.Store. It is safe for concurrent use,
@@ -50,7 +51,7 @@ func Open(ctx context.Context, uri string) (*Store, error) {
 	if err != nil {
 		return nil, connectError("open store", where, err)
 	}
-	ms, err := loadMigrations(migrationFiles)
+	ms, err := migration.Load(migrationFiles, "migrations")
 	if err == nil {
 		err = migrate(ctx, conn, where, ms)
 	}

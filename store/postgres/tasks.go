@@ -3,13 +3,13 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/runbookhq/runbook"
 	"github.com/runbookhq/runbook/store/internal/contract"
+	"github.com/runbookhq/runbook/store/internal/sqlrow"
 )
 
 // ClaimTasks leases up to limit claimable tasks to owner until
@@ -33,26 +33,16 @@ func (s *Store) ClaimTasks(ctx context.Context, owner string, now, leaseUntil ti
 	}
 	var out []*runbook.Task
 	err := s.inTx(ctx, func(b *pgx.Batch) {
-		b.Queue(sqlClaimTasks, owner, micros(leaseUntil), micros(now), limit).Query(func(rows pgx.Rows) error {
+		b.Queue(sqlClaimTasks, owner, sqlrow.Micros(leaseUntil), sqlrow.Micros(now), limit).Query(func(rows pgx.Rows) error {
 			var err error
-			out, err = collect(rows, scanTask)
+			out, err = collect(rows, sqlrow.ScanTask)
 			return err
 		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim tasks: %w", err)
 	}
-	// RETURNING does not promise an order.
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		switch {
-		case !a.DueAt.Equal(b.DueAt):
-			return a.DueAt.Before(b.DueAt)
-		case a.ExecutionID != b.ExecutionID:
-			return a.ExecutionID < b.ExecutionID
-		}
-		return a.Key < b.Key
-	})
+	contract.SortClaimed(out) // RETURNING does not promise an order
 	return out, nil
 }
 
@@ -73,7 +63,7 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	if next == nil {
 		return time.Time{}, false, nil
 	}
-	return fromMicros(*next), true, nil
+	return sqlrow.FromMicros(*next), true, nil
 }
 
 // ExtendLeases moves every lease of owner to until.
@@ -87,7 +77,7 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, until time.Time)
 	if err := s.check(); err != nil {
 		return err
 	}
-	if err := s.execRetrying(ctx, sqlExtendLeases, micros(until), owner); err != nil {
+	if err := s.execRetrying(ctx, sqlExtendLeases, sqlrow.Micros(until), owner); err != nil {
 		return fmt.Errorf("extend leases of %s: %w", owner, err)
 	}
 	return nil
@@ -105,9 +95,9 @@ func (s *Store) ReleaseLeases(ctx context.Context, owner string) error {
 	}
 	var err error
 	if owner == "" {
-		err = s.execRetrying(ctx, sqlReleaseAllLeases, micros(time.Time{}))
+		err = s.execRetrying(ctx, sqlReleaseAllLeases, sqlrow.Micros(time.Time{}))
 	} else {
-		err = s.execRetrying(ctx, sqlReleaseLeases, micros(time.Time{}), owner)
+		err = s.execRetrying(ctx, sqlReleaseLeases, sqlrow.Micros(time.Time{}), owner)
 	}
 	if err != nil {
 		return fmt.Errorf("release leases of %q: %w", owner, err)
@@ -138,16 +128,14 @@ func (s *Store) inTx(ctx context.Context, queue func(b *pgx.Batch)) error {
 		return err
 	}
 	defer conn.Release()
-	b := &pgx.Batch{}
-	b.Queue(sqlBegin)
-	b.Queue(sqlIndexesOnly)
+	b := beginIndexesOnly()
 	queue(b)
 	b.Queue(sqlCommit)
 	return send(ctx, conn, b)
 }
 
 // queryAll runs a query and scans every row with scan.
-func queryAll[T any](ctx context.Context, s *Store, scan func(scanner) (*T, error), query string, args ...any) ([]*T, error) {
+func queryAll[T any](ctx context.Context, s *Store, scan func(sqlrow.Scanner) (*T, error), query string, args ...any) ([]*T, error) {
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err

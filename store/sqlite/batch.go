@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/runbookhq/runbook"
+	"github.com/runbookhq/runbook/store/internal/pending"
+	"github.com/runbookhq/runbook/store/internal/sqlrow"
 )
 
 // rowBatch collects the row writes of the transitions of one Commit so
@@ -19,61 +21,25 @@ import (
 // rows of accepted transitions wait here; they are written in the order
 // clear, delete, insert, upsert, which equals the sequential order unless
 // a transition deletes (or clears) something a pending one puts: the batch
-// is flushed before such a transition (see conflicts).
+// is flushed before such a transition (see pending.Puts.Conflicts).
 type rowBatch struct {
+	puts     pending.Puts // the positions of stepRows, taskRows and waitRows
 	clears   []string
 	delTasks []runbook.TaskRef
 	delWaits []runbook.WaitRef
 	events   [][]any
-	steps    map[stepRef]int
 	stepRows [][]any
-	tasks    map[runbook.TaskRef]int
 	taskRows [][]any
-	waits    map[runbook.WaitRef]int
 	waitRows [][]any
 }
 
-type stepRef struct {
-	execution, step string
-	iteration       int
-}
-
 func newRowBatch() *rowBatch {
-	return &rowBatch{steps: map[stepRef]int{}, tasks: map[runbook.TaskRef]int{}, waits: map[runbook.WaitRef]int{}}
+	return &rowBatch{puts: pending.New()}
 }
 
 func (b *rowBatch) empty() bool {
 	return len(b.clears) == 0 && len(b.delTasks) == 0 && len(b.delWaits) == 0 && len(b.events) == 0 &&
 		len(b.stepRows) == 0 && len(b.taskRows) == 0 && len(b.waitRows) == 0
-}
-
-// conflicts reports whether t removes a task or wait that a pending
-// transition puts, so that the batch must be written first.
-func (b *rowBatch) conflicts(t *runbook.Transition) bool {
-	if t.ClearAll {
-		id := t.Execution.ID
-		for ref := range b.tasks {
-			if ref.ExecutionID == id {
-				return true
-			}
-		}
-		for ref := range b.waits {
-			if ref.ExecutionID == id {
-				return true
-			}
-		}
-	}
-	for _, ref := range t.DeleteTasks {
-		if _, ok := b.tasks[ref]; ok {
-			return true
-		}
-	}
-	for _, ref := range t.DeleteWaits {
-		if _, ok := b.waits[ref]; ok {
-			return true
-		}
-	}
-	return false
 }
 
 // add queues the rows of an accepted transition.
@@ -86,38 +52,32 @@ func (b *rowBatch) add(t *runbook.Transition, events [][]byte) {
 	b.delWaits = append(b.delWaits, t.DeleteWaits...)
 	for i := range t.Events {
 		ev := &t.Events[i]
-		b.events = append(b.events, []any{e.ID, ev.Seq, string(ev.Type), ev.StepID, micros(ev.Time), events[i]})
+		b.events = append(b.events, []any{e.ID, ev.Seq, string(ev.Type), ev.StepID, sqlrow.Micros(ev.Time), events[i]})
 	}
 	for _, st := range t.Steps {
-		row := []any{e.ID, st.StepID, st.Iteration, string(st.Status), blob(st.Data)}
-		ref := stepRef{e.ID, st.StepID, st.Iteration}
-		if i, ok := b.steps[ref]; ok {
+		row := []any{e.ID, st.StepID, st.Iteration, string(st.Status), sqlrow.Blob(st.Data)}
+		if i, ok := b.puts.Step(pending.StepRef{ExecutionID: e.ID, StepID: st.StepID, Iteration: st.Iteration}, len(b.stepRows)); ok {
 			b.stepRows[i] = row
 			continue
 		}
-		b.steps[ref] = len(b.stepRows)
 		b.stepRows = append(b.stepRows, row)
 	}
 	for _, tk := range t.PutTasks {
 		row := []any{tk.ExecutionID, tk.Key, string(tk.Kind), tk.StepID, tk.Iteration, tk.Attempt,
-			string(tk.Timer), micros(tk.DueAt), tk.Owner, micros(tk.LeaseExpiresAt), tk.Deliveries, blob(tk.Payload)}
-		ref := runbook.TaskRef{ExecutionID: tk.ExecutionID, Key: tk.Key}
-		if i, ok := b.tasks[ref]; ok {
+			string(tk.Timer), sqlrow.Micros(tk.DueAt), tk.Owner, sqlrow.Micros(tk.LeaseExpiresAt), tk.Deliveries, sqlrow.Blob(tk.Payload)}
+		if i, ok := b.puts.Task(runbook.TaskRef{ExecutionID: tk.ExecutionID, Key: tk.Key}, len(b.taskRows)); ok {
 			b.taskRows[i] = row
 			continue
 		}
-		b.tasks[ref] = len(b.taskRows)
 		b.taskRows = append(b.taskRows, row)
 	}
 	for _, w := range t.PutWaits {
 		row := []any{w.ExecutionID, w.StepID, w.Iteration, string(w.Kind), w.TenantID, w.EventType,
-			w.CorrelationID, approversJSON(w.Approvers), micros(w.Deadline), micros(w.CreatedAt), micros(w.Since)}
-		ref := runbook.WaitRef{ExecutionID: w.ExecutionID, StepID: w.StepID, Iteration: w.Iteration}
-		if i, ok := b.waits[ref]; ok {
+			w.CorrelationID, sqlrow.ApproversJSON(w.Approvers), sqlrow.Micros(w.Deadline), sqlrow.Micros(w.CreatedAt), sqlrow.Micros(w.Since)}
+		if i, ok := b.puts.Wait(runbook.WaitRef{ExecutionID: w.ExecutionID, StepID: w.StepID, Iteration: w.Iteration}, len(b.waitRows)); ok {
 			b.waitRows[i] = row
 			continue
 		}
-		b.waits[ref] = len(b.waitRows)
 		b.waitRows = append(b.waitRows, row)
 	}
 }
@@ -192,16 +152,16 @@ func multiSQL(kind multiKind, n int) string {
 	case insertEvents:
 		return `INSERT INTO history (execution_id, seq, type, step_id, event_time, event) VALUES ` + values(6)
 	case upsertSteps:
-		return `INSERT INTO steps (` + stepColumns + `) VALUES ` + values(5) + `
+		return `INSERT INTO steps (` + sqlrow.StepColumns + `) VALUES ` + values(5) + `
 ON CONFLICT (execution_id, step_id, iteration) DO UPDATE SET status = excluded.status, data = excluded.data`
 	case upsertTasks:
-		return `INSERT INTO tasks (` + taskColumns + `) VALUES ` + values(12) + `
+		return `INSERT INTO tasks (` + sqlrow.TaskColumns + `) VALUES ` + values(12) + `
 ON CONFLICT (execution_id, task_key) DO UPDATE SET
     kind = excluded.kind, step_id = excluded.step_id, iteration = excluded.iteration, attempt = excluded.attempt,
     timer = excluded.timer, due_at = excluded.due_at, owner = excluded.owner,
     lease_expires_at = excluded.lease_expires_at, deliveries = excluded.deliveries, payload = excluded.payload`
 	case upsertWaits:
-		return `INSERT INTO waits (` + waitColumns + `) VALUES ` + values(11) + `
+		return `INSERT INTO waits (` + sqlrow.WaitColumns + `) VALUES ` + values(11) + `
 ON CONFLICT (execution_id, step_id, iteration) DO UPDATE SET
     kind = excluded.kind, tenant_id = excluded.tenant_id, event_type = excluded.event_type,
     correlation_id = excluded.correlation_id, approvers = excluded.approvers, deadline = excluded.deadline,

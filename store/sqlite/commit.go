@@ -3,12 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/runbookhq/runbook"
 	"github.com/runbookhq/runbook/store/internal/contract"
+	"github.com/runbookhq/runbook/store/internal/sqlrow"
 )
 
 // Commit applies transitions in order in one database transaction. A
@@ -52,7 +52,7 @@ func (s *Store) commit(ctx context.Context, txs []*runbook.Transition) ([]runboo
 	n, err := s.write(ctx, func(tx *sql.Tx) error {
 		c := &committer{st: s.stmts, tx: newTxStmts(tx), rows: newRowBatch()}
 		for i, t := range txs {
-			if t != nil && t.Execution != nil && c.rows.conflicts(t) {
+			if t != nil && t.Execution != nil && c.rows.puts.Conflicts(t) {
 				if err := c.rows.flush(ctx, tx, s.multi); err != nil {
 					return err
 				}
@@ -88,7 +88,7 @@ func (c *committer) apply(ctx context.Context, t *runbook.Transition) (runbook.C
 	if err := contract.CheckTransition(t); err != nil {
 		return runbook.CommitResult{Err: err}, nil
 	}
-	events, err := encodeEvents(t)
+	events, err := sqlrow.EncodeEvents(t)
 	if err != nil {
 		return runbook.CommitResult{Err: err}, nil
 	}
@@ -116,34 +116,13 @@ func (c *committer) apply(ctx context.Context, t *runbook.Transition) (runbook.C
 	return res, nil
 }
 
-// encodeEvents encodes the transition's events as stored; an event that
-// cannot be encoded refuses the transition.
-func encodeEvents(t *runbook.Transition) ([][]byte, error) {
-	if len(t.EncodedEvents) == len(t.Events) {
-		return t.EncodedEvents, nil
-	}
-	out := make([][]byte, len(t.Events))
-	for i := range t.Events {
-		b, err := json.Marshal(&t.Events[i])
-		if err != nil {
-			return nil, &runbook.Error{
-				Code:    runbook.EINVALID,
-				Message: fmt.Sprintf("execution %q: event %d cannot be stored as JSON", t.Execution.ID, t.Events[i].Seq),
-				Err:     err,
-			}
-		}
-		out[i] = b
-	}
-	return out, nil
-}
-
 // insertExecution inserts a new execution row, or returns why it cannot:
 // the id or the idempotency key is taken. ON CONFLICT DO NOTHING keeps the
 // transaction usable for the other transitions (PostgreSQL would abort it
 // on a failed statement).
 func (c *committer) insertExecution(ctx context.Context, e *runbook.ExecutionRecord) (refusal, err error) {
 	res, err := c.exec(ctx, c.st.insertExecution, e.ID, e.RunbookID, e.RunbookVersion, e.TenantID, e.IdempotencyKey,
-		e.ParentID, string(e.Status), e.Seq, micros(e.CreatedAt), micros(e.UpdatedAt), blob(e.Data), blob(e.Static))
+		e.ParentID, string(e.Status), e.Seq, sqlrow.Micros(e.CreatedAt), sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data), sqlrow.Blob(e.Static))
 	if err != nil {
 		return nil, fmt.Errorf("insert execution: %w", err)
 	}
@@ -170,7 +149,7 @@ func (c *committer) insertExecution(ctx context.Context, e *runbook.ExecutionRec
 // or returns why it does not: the row is absent, changed since, or would
 // change tenant or idempotency key.
 func (c *committer) updateExecution(ctx context.Context, e *runbook.ExecutionRecord, expectedSeq int64) (refusal, err error) {
-	res, err := c.exec(ctx, c.st.updateExecution, string(e.Status), e.Seq, micros(e.UpdatedAt), blob(e.Data),
+	res, err := c.exec(ctx, c.st.updateExecution, string(e.Status), e.Seq, sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data),
 		e.ID, expectedSeq, e.TenantID, e.IdempotencyKey)
 	if err != nil {
 		return nil, fmt.Errorf("update execution: %w", err)
@@ -194,20 +173,13 @@ func (c *committer) updateExecution(ctx context.Context, e *runbook.ExecutionRec
 }
 
 func (c *committer) matchInbox(ctx context.Context, q *runbook.InboxQuery) ([]*runbook.InboxEvent, error) {
-	rows, err := c.tx.get(ctx, c.st.matchInbox).QueryContext(ctx, q.TenantID, q.Type, q.CorrelationID, micros(q.Since))
+	rows, err := c.tx.get(ctx, c.st.matchInbox).QueryContext(ctx, q.TenantID, q.Type, q.CorrelationID, sqlrow.Micros(q.Since))
 	if err != nil {
 		return nil, fmt.Errorf("match inbox: %w", err)
 	}
 	defer rows.Close()
-	var out []*runbook.InboxEvent
-	for rows.Next() {
-		ev, err := scanInboxEvent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("match inbox: %w", err)
-		}
-		out = append(out, ev)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlrow.AppendAll(nil, rows, sqlrow.ScanInboxEvent)
+	if err != nil {
 		return nil, fmt.Errorf("match inbox: %w", err)
 	}
 	return out, nil

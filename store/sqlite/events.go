@@ -8,6 +8,7 @@ import (
 
 	"github.com/runbookhq/runbook"
 	"github.com/runbookhq/runbook/store/internal/contract"
+	"github.com/runbookhq/runbook/store/internal/sqlrow"
 )
 
 // DeliverEvent stores ev and returns the event waits it matches, oldest
@@ -23,8 +24,8 @@ func (s *Store) DeliverEvent(ctx context.Context, ev *runbook.InboxEvent) ([]*ru
 	}
 	var out []*runbook.Wait
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO inbox (`+inboxColumns+`) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			ev.ID, ev.TenantID, ev.Type, ev.CorrelationID, blob(ev.Payload), micros(ev.ReceivedAt))
+		res, err := tx.ExecContext(ctx, `INSERT INTO inbox (`+sqlrow.InboxColumns+`) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			ev.ID, ev.TenantID, ev.Type, ev.CorrelationID, sqlrow.Blob(ev.Payload), sqlrow.Micros(ev.ReceivedAt))
 		if err != nil {
 			return err
 		}
@@ -33,7 +34,7 @@ func (s *Store) DeliverEvent(ctx context.Context, ev *runbook.InboxEvent) ([]*ru
 		} else if n == 0 {
 			return contract.ErrEventExists(ev.ID)
 		}
-		out, err = queryWaits(ctx, tx, `SELECT `+waitColumns+` FROM waits
+		out, err = queryWaits(ctx, tx, `SELECT `+sqlrow.WaitColumns+` FROM waits
 WHERE kind = ? AND tenant_id = ? AND event_type = ? AND correlation_id = ?
 ORDER BY created_at, execution_id, step_id, iteration`,
 			string(runbook.WaitEvent), ev.TenantID, ev.Type, ev.CorrelationID)
@@ -64,7 +65,7 @@ func (s *Store) ListWaits(ctx context.Context, f runbook.WaitFilter) ([]*runbook
 	if f.Approver != "" {
 		where, args = append(where, "EXISTS (SELECT 1 FROM json_each(waits.approvers) WHERE json_each.value = ?)"), append(args, f.Approver)
 	}
-	query := `SELECT ` + waitColumns + ` FROM waits`
+	query := `SELECT ` + sqlrow.WaitColumns + ` FROM waits`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -91,13 +92,5 @@ func queryWaits(ctx context.Context, q querier, query string, args ...any) ([]*r
 		return nil, err
 	}
 	defer rows.Close()
-	out := []*runbook.Wait{}
-	for rows.Next() {
-		w, err := scanWait(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return sqlrow.AppendAll([]*runbook.Wait{}, rows, sqlrow.ScanWait)
 }

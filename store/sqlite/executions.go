@@ -10,6 +10,7 @@ import (
 
 	"github.com/runbookhq/runbook"
 	"github.com/runbookhq/runbook/store/internal/contract"
+	"github.com/runbookhq/runbook/store/internal/sqlrow"
 )
 
 // GetExecution returns an execution's row and its step rows ordered by
@@ -23,27 +24,20 @@ func (s *Store) GetExecution(ctx context.Context, id string) (*runbook.Execution
 		return nil, nil, fmt.Errorf("get execution %s: %w", id, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only
-	rec, err := scanExecution(tx.QueryRowContext(ctx, `SELECT `+executionColumns+` FROM executions WHERE id = ?`, id))
+	rec, err := sqlrow.ScanExecution(tx.QueryRowContext(ctx, `SELECT `+sqlrow.ExecutionColumns+` FROM executions WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, contract.ErrExecutionNotFound(id)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("get execution %s: %w", id, err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+stepColumns+` FROM steps WHERE execution_id = ? ORDER BY step_id, iteration`, id)
+	rows, err := tx.QueryContext(ctx, `SELECT `+sqlrow.StepColumns+` FROM steps WHERE execution_id = ? ORDER BY step_id, iteration`, id)
 	if err != nil {
 		return nil, nil, fmt.Errorf("get steps of execution %s: %w", id, err)
 	}
 	defer rows.Close()
-	steps := []*runbook.StepRecord{}
-	for rows.Next() {
-		st, err := scanStep(rows)
-		if err != nil {
-			return nil, nil, fmt.Errorf("get steps of execution %s: %w", id, err)
-		}
-		steps = append(steps, st)
-	}
-	if err := rows.Err(); err != nil {
+	steps, err := sqlrow.AppendAll([]*runbook.StepRecord{}, rows, sqlrow.ScanStep)
+	if err != nil {
 		return nil, nil, fmt.Errorf("get steps of execution %s: %w", id, err)
 	}
 	return rec, steps, nil
@@ -86,7 +80,7 @@ func (s *Store) ListExecutions(ctx context.Context, f runbook.ExecutionFilter) (
 			args = append(args, c.value)
 		}
 	}
-	query := `SELECT ` + executionColumns + ` FROM executions`
+	query := `SELECT ` + sqlrow.ExecutionColumns + ` FROM executions`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -101,15 +95,8 @@ func (s *Store) ListExecutions(ctx context.Context, f runbook.ExecutionFilter) (
 		return nil, fmt.Errorf("list executions: %w", err)
 	}
 	defer rows.Close()
-	var out []*runbook.ExecutionRecord
-	for rows.Next() {
-		e, err := scanExecution(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list executions: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlrow.AppendAll(nil, rows, sqlrow.ScanExecution)
+	if err != nil {
 		return nil, fmt.Errorf("list executions: %w", err)
 	}
 	return out, nil

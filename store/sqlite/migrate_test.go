@@ -2,17 +2,17 @@ package sqlite
 
 import (
 	"database/sql"
-	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/fstest"
+
+	"github.com/runbookhq/runbook/store/internal/migration"
 )
 
 func TestMigrationsUpDownUp(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	ms, err := loadMigrations(migrationFiles)
+	ms, err := migration.Load(migrationFiles, "migrations")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,10 +47,10 @@ func TestMigrationsUpDownUp(t *testing.T) {
 		t.Fatalf("tables after up = %q, want %q", got, all)
 	}
 	for i := len(ms) - 1; i >= 0; i-- {
-		if _, err := db.ExecContext(ctx, ms[i].down); err != nil {
-			t.Fatalf("down %d: %v", ms[i].version, err)
+		if _, err := db.ExecContext(ctx, ms[i].Down); err != nil {
+			t.Fatalf("down %d: %v", ms[i].Version, err)
 		}
-		if _, err := db.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = ?`, ms[i].version); err != nil {
+		if _, err := db.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = ?`, ms[i].Version); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -63,80 +63,6 @@ func TestMigrationsUpDownUp(t *testing.T) {
 	if got := tables(); got != all {
 		t.Fatalf("tables after up again = %q, want %q", got, all)
 	}
-}
-
-func TestLoadMigrations(t *testing.T) {
-	t.Parallel()
-	file := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
-	for _, c := range []struct {
-		name    string
-		files   fstest.MapFS
-		wantErr string
-	}{
-		{"two versions", fstest.MapFS{
-			"migrations/0001_init.up.sql": file("a"), "migrations/0001_init.down.sql": file("b"),
-			"migrations/0002_more.up.sql": file("c"), "migrations/0002_more.down.sql": file("d"),
-		}, ""},
-		{"bad name", fstest.MapFS{"migrations/1_init.up.sql": file("a")}, "name is not"},
-		{"not sql", fstest.MapFS{"migrations/0001_init.up.txt": file("a")}, "name is not"},
-		{"no down", fstest.MapFS{"migrations/0001_init.up.sql": file("a")}, "needs both"},
-		{"gap", fstest.MapFS{
-			"migrations/0001_init.up.sql": file("a"), "migrations/0001_init.down.sql": file("b"),
-			"migrations/0003_more.up.sql": file("c"), "migrations/0003_more.down.sql": file("d"),
-		}, "want version 0002"},
-		{"two names", fstest.MapFS{"migrations/0001_init.up.sql": file("a"), "migrations/0001_other.down.sql": file("b")}, "two names"},
-	} {
-		ms, err := loadMigrations(c.files)
-		switch {
-		case c.wantErr == "" && err != nil:
-			t.Errorf("%s: %v", c.name, err)
-		case c.wantErr == "" && (len(ms) != 2 || ms[1].version != 2 || ms[1].name != "more" || ms[1].up != "c" || ms[1].down != "d"):
-			t.Errorf("%s: migrations = %+v", c.name, ms)
-		case c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)):
-			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.wantErr)
-		}
-	}
-}
-
-func TestParseMigrationName(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct {
-		file      string
-		version   int
-		name, dir string
-		ok        bool
-	}{
-		{"0001_init.up.sql", 1, "init", "up", true},
-		{"0012_add_index2.down.sql", 12, "add_index2", "down", true},
-		{"0001_init.sideways.sql", 0, "", "", false},
-		{"0001_Init.up.sql", 0, "", "", false},
-		{"001_init.up.sql", 0, "", "", false},
-		{"0001_.up.sql", 0, "", "", false},
-		{"00a1_init.up.sql", 0, "", "", false},
-		{"0001init.up.sql", 0, "", "", false},
-		{"0001_init.up", 0, "", "", false},
-	} {
-		v, name, dir, ok := parseMigrationName(c.file)
-		if v != c.version || name != c.name || dir != c.dir || ok != c.ok {
-			t.Errorf("parseMigrationName(%q) = %d, %q, %q, %v", c.file, v, name, dir, ok)
-		}
-	}
-}
-
-func FuzzParseMigrationName(f *testing.F) {
-	for _, s := range []string{"0001_init.up.sql", "0002_x.down.sql", "0001_init.up", "_.up.sql", "0001_a.b.up.sql"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, file string) {
-		v, name, dir, ok := parseMigrationName(file)
-		if !ok {
-			return
-		}
-		// Whatever is accepted is exactly the canonical name it parses to.
-		if back := fmt.Sprintf("%04d_%s.%s.sql", v, name, dir); back != file {
-			t.Fatalf("parseMigrationName(%q) = %d, %q, %q; formats back as %q", file, v, name, dir, back)
-		}
-	})
 }
 
 func TestConnectionSettings(t *testing.T) {

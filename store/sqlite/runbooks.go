@@ -8,6 +8,7 @@ import (
 
 	"github.com/runbookhq/runbook"
 	"github.com/runbookhq/runbook/store/internal/contract"
+	"github.com/runbookhq/runbook/store/internal/sqlrow"
 )
 
 // PutRunbook stores a definition under (ID, Version), or returns the stored
@@ -21,22 +22,19 @@ func (s *Store) PutRunbook(ctx context.Context, rec *runbook.RunbookRecord) (*ru
 	}
 	var out *runbook.RunbookRecord
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO runbooks (`+runbookColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		res, err := tx.ExecContext(ctx, `INSERT INTO runbooks (`+sqlrow.RunbookColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id, version) DO NOTHING`,
-			rec.ID, rec.Version, rec.Name, rec.Description, rec.StepCount, blob(rec.Definition), rec.Hash, micros(rec.CreatedAt))
+			rec.ID, rec.Version, rec.Name, rec.Description, rec.StepCount, sqlrow.Blob(rec.Definition), rec.Hash, sqlrow.Micros(rec.CreatedAt))
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 1 {
-			c := *rec
-			c.Definition = unblob(append([]byte(nil), rec.Definition...))
-			c.CreatedAt = fromMicros(micros(rec.CreatedAt))
-			out = &c
+			out = sqlrow.StoredRunbook(rec)
 			return nil
 		}
-		stored, err := scanRunbook(tx.QueryRowContext(ctx, `SELECT `+runbookColumns+` FROM runbooks WHERE id = ? AND version = ?`, rec.ID, rec.Version))
+		stored, err := sqlrow.ScanRunbook(tx.QueryRowContext(ctx, `SELECT `+sqlrow.RunbookColumns+` FROM runbooks WHERE id = ? AND version = ?`, rec.ID, rec.Version))
 		if err != nil {
 			return err
 		}
@@ -60,7 +58,7 @@ func (s *Store) GetRunbook(ctx context.Context, id, version string) (*runbook.Ru
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	r, err := scanRunbook(s.r.QueryRowContext(ctx, `SELECT `+runbookColumns+` FROM runbooks WHERE id = ? AND version = ?`, id, version))
+	r, err := sqlrow.ScanRunbook(s.r.QueryRowContext(ctx, `SELECT `+sqlrow.RunbookColumns+` FROM runbooks WHERE id = ? AND version = ?`, id, version))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, contract.ErrRunbookNotFound(id, version)
 	}
@@ -75,7 +73,7 @@ func (s *Store) ListRunbookVersions(ctx context.Context, id string) ([]*runbook.
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	out, err := s.queryRunbooks(ctx, `SELECT `+runbookColumns+` FROM runbooks WHERE id = ? ORDER BY created_at, pk`, id)
+	out, err := s.queryRunbooks(ctx, `SELECT `+sqlrow.RunbookColumns+` FROM runbooks WHERE id = ? ORDER BY created_at, pk`, id)
 	if err != nil {
 		return nil, fmt.Errorf("list versions of runbook %s: %w", id, err)
 	}
@@ -91,7 +89,7 @@ func (s *Store) ListRunbooks(ctx context.Context) ([]*runbook.RunbookRecord, err
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	out, err := s.queryRunbooks(ctx, `SELECT `+runbookColumns+` FROM runbooks ORDER BY id, created_at, pk`)
+	out, err := s.queryRunbooks(ctx, `SELECT `+sqlrow.RunbookColumns+` FROM runbooks ORDER BY id, created_at, pk`)
 	if err != nil {
 		return nil, fmt.Errorf("list runbooks: %w", err)
 	}
@@ -104,13 +102,5 @@ func (s *Store) queryRunbooks(ctx context.Context, query string, args ...any) ([
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*runbook.RunbookRecord
-	for rows.Next() {
-		r, err := scanRunbook(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return sqlrow.AppendAll(nil, rows, sqlrow.ScanRunbook)
 }

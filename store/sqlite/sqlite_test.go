@@ -20,18 +20,10 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+// openStore opens a store on the file at path, closed when tb ends.
 func openStore(tb testing.TB, path string) *sqlite.Store {
 	tb.Helper()
-	s, err := sqlite.Open(tb.Context(), path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			tb.Error(err)
-		}
-	})
-	return s
+	return storetest.Open(tb, sqlite.Open, path)
 }
 
 func newStore(tb testing.TB) runbook.Store {

@@ -5,13 +5,15 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/runbookhq/runbook/store/internal/sqlrow"
 )
 
 // The statements of the hot paths (Commit, ClaimTasks), prepared once on
 // the write connection. Every statement is plain SQL with ON CONFLICT
 // upserts, as PostgreSQL writes them.
 const (
-	sqlInsertExecution = `INSERT INTO executions (` + executionColumns + `)
+	sqlInsertExecution = `INSERT INTO executions (` + sqlrow.ExecutionColumns + `)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING`
 
@@ -28,10 +30,10 @@ WHERE id = ? AND seq = ? AND tenant_id = ? AND idempotency_key = ?`
 
 	sqlInsertEvent = `INSERT INTO history (execution_id, seq, type, step_id, event_time, event) VALUES (?, ?, ?, ?, ?, ?)`
 
-	sqlUpsertStep = `INSERT INTO steps (` + stepColumns + `) VALUES (?, ?, ?, ?, ?)
+	sqlUpsertStep = `INSERT INTO steps (` + sqlrow.StepColumns + `) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (execution_id, step_id, iteration) DO UPDATE SET status = excluded.status, data = excluded.data`
 
-	sqlUpsertTask = `INSERT INTO tasks (` + taskColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	sqlUpsertTask = `INSERT INTO tasks (` + sqlrow.TaskColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (execution_id, task_key) DO UPDATE SET
     kind = excluded.kind, step_id = excluded.step_id, iteration = excluded.iteration, attempt = excluded.attempt,
     timer = excluded.timer, due_at = excluded.due_at, owner = excluded.owner,
@@ -41,7 +43,7 @@ ON CONFLICT (execution_id, task_key) DO UPDATE SET
 
 	sqlDeleteTasksOf = `DELETE FROM tasks WHERE execution_id = ?`
 
-	sqlUpsertWait = `INSERT INTO waits (` + waitColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	sqlUpsertWait = `INSERT INTO waits (` + sqlrow.WaitColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (execution_id, step_id, iteration) DO UPDATE SET
     kind = excluded.kind, tenant_id = excluded.tenant_id, event_type = excluded.event_type,
     correlation_id = excluded.correlation_id, approvers = excluded.approvers, deadline = excluded.deadline,
@@ -51,7 +53,7 @@ ON CONFLICT (execution_id, step_id, iteration) DO UPDATE SET
 
 	sqlDeleteWaitsOf = `DELETE FROM waits WHERE execution_id = ?`
 
-	sqlMatchInbox = `SELECT ` + inboxColumns + ` FROM inbox
+	sqlMatchInbox = `SELECT ` + sqlrow.InboxColumns + ` FROM inbox
 WHERE tenant_id = ? AND type = ? AND correlation_id = ? AND received_at >= ?
 ORDER BY received_at, id`
 
@@ -64,7 +66,7 @@ WHERE (execution_id, task_key) IN (
     WHERE due_at <= ? AND (owner = '' OR lease_expires_at <= ?)
     ORDER BY due_at, execution_id, task_key
     LIMIT ?)
-RETURNING ` + taskColumns
+RETURNING ` + sqlrow.TaskColumns
 )
 
 // statements are the prepared statements of a Store.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/runbookhq/runbook"
 	"github.com/runbookhq/runbook/store/internal/contract"
+	"github.com/runbookhq/runbook/store/internal/migration"
 )
 
 // Store is the SQLite runbook.Store. It is safe for concurrent use.
@@ -87,7 +88,7 @@ func (s *Store) open(ctx context.Context, abs string) error {
 	if err := s.w.PingContext(ctx); err != nil {
 		return err
 	}
-	ms, err := loadMigrations(migrationFiles)
+	ms, err := migration.Load(migrationFiles, "migrations")
 	if err != nil {
 		return err
 	}

@@ -4,11 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/runbookhq/runbook"
 	"github.com/runbookhq/runbook/store/internal/contract"
+	"github.com/runbookhq/runbook/store/internal/sqlrow"
 )
 
 // ClaimTasks leases up to limit claimable tasks, earliest due first, to
@@ -26,34 +26,18 @@ func (s *Store) ClaimTasks(ctx context.Context, owner string, now, leaseUntil ti
 		return out, nil
 	}
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.StmtContext(ctx, s.stmts.claimTasks).QueryContext(ctx, owner, micros(leaseUntil), micros(now), micros(now), limit)
+		rows, err := tx.StmtContext(ctx, s.stmts.claimTasks).QueryContext(ctx, owner, sqlrow.Micros(leaseUntil), sqlrow.Micros(now), sqlrow.Micros(now), limit)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
-		for rows.Next() {
-			t, err := scanTask(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, t)
-		}
-		return rows.Err()
+		out, err = sqlrow.AppendAll(out, rows, sqlrow.ScanTask)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim tasks: %w", err)
 	}
-	// RETURNING does not promise an order.
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		switch {
-		case !a.DueAt.Equal(b.DueAt):
-			return a.DueAt.Before(b.DueAt)
-		case a.ExecutionID != b.ExecutionID:
-			return a.ExecutionID < b.ExecutionID
-		}
-		return a.Key < b.Key
-	})
+	contract.SortClaimed(out) // RETURNING does not promise an order
 	return out, nil
 }
 
@@ -76,7 +60,7 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	if !next.Valid {
 		return time.Time{}, false, nil
 	}
-	return fromMicros(next.Int64), true, nil
+	return sqlrow.FromMicros(next.Int64), true, nil
 }
 
 // ExtendLeases moves every lease of owner to until.
@@ -88,7 +72,7 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, until time.Time)
 		return err
 	}
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE tasks SET lease_expires_at = ? WHERE owner = ?`, micros(until), owner)
+		_, err := tx.ExecContext(ctx, `UPDATE tasks SET lease_expires_at = ? WHERE owner = ?`, sqlrow.Micros(until), owner)
 		return err
 	})
 	if err != nil {
@@ -103,7 +87,7 @@ func (s *Store) ReleaseLeases(ctx context.Context, owner string) error {
 	if err := s.check(); err != nil {
 		return err
 	}
-	query, args := `UPDATE tasks SET owner = '', lease_expires_at = ? WHERE owner = ?`, []any{micros(time.Time{}), owner}
+	query, args := `UPDATE tasks SET owner = '', lease_expires_at = ? WHERE owner = ?`, []any{sqlrow.Micros(time.Time{}), owner}
 	if owner == "" {
 		query, args = `UPDATE tasks SET owner = '', lease_expires_at = ? WHERE owner <> ''`, args[:1]
 	}

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"testing"
 
 	"github.com/runbookhq/runbook"
@@ -26,4 +27,20 @@ func Run(t *testing.T, newStore func(t *testing.T) runbook.Store) {
 			tc.run(t, newStore(t))
 		})
 	}
+}
+
+// Open opens a store with open (such as sqlite.Open or postgres.Open) at
+// where, and closes it when tb ends. Either failing fails tb.
+func Open[S runbook.Store](tb testing.TB, open func(ctx context.Context, where string) (S, error), where string) S {
+	tb.Helper()
+	s, err := open(tb.Context(), where)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	return s
 }
