@@ -12,6 +12,14 @@ import (
 	"github.com/runbookhq/runbook/expr"
 )
 
+// sharedRealTime configures the harness's engine as a node of a shared
+// store on real time: nodes compare lease expiries, so they must share a
+// clock.
+func sharedRealTime(c *engine.Config) {
+	c.ExclusiveStore = false
+	c.Clock = clock.Real{}
+}
+
 // otherNode starts another engine on the harness's shared store, with its
 // own watch poll interval.
 func otherNode(t *testing.T, h *harness, watchPoll time.Duration) *engine.Engine {
@@ -53,7 +61,7 @@ func collect(t *testing.T, events <-chan runbook.Event, from int64, last runbook
 // shared history.
 func TestWatchOnAnotherNodeSeesEveryEvent(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, func(c *engine.Config) { c.ExclusiveStore = false })
+	h := newHarness(t, sharedRealTime)
 	h.put(`
 id: three
 version: "1"
@@ -79,7 +87,7 @@ steps:
 // node's watch does not poll.
 func TestWatchFillsTheGapBeforeAnEventCommittedHere(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, func(c *engine.Config) { c.ExclusiveStore = false })
+	h := newHarness(t, sharedRealTime)
 	h.put(heldRunbook)
 	node := otherNode(t, h, time.Hour)
 	id := h.start("held", nil)
@@ -102,11 +110,7 @@ func TestWatchFillsTheGapBeforeAnEventCommittedHere(t *testing.T) {
 // keeps nothing of the execution in memory.
 func TestCancelOnAnotherNodeInterruptsTheRunningAttempt(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, func(c *engine.Config) {
-		c.ExclusiveStore = false
-		c.Clock = clock.Real{}
-		c.AttemptCheckInterval = 20 * time.Millisecond
-	})
+	h := newHarness(t, sharedRealTime, func(c *engine.Config) { c.AttemptCheckInterval = 20 * time.Millisecond })
 	h.put(heldRunbook)
 	other := otherNode(t, h, time.Hour)
 	id := h.start("held", nil)
