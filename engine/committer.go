@@ -118,6 +118,12 @@ func (c *committer) run() {
 		p := &pendingBatch{batch: batch, txs: len(txs), cancel: cancel}
 		if pipelined != nil {
 			p.wait = pipelined.CommitPipelined(ctx, txs)
+			if len(c.reqs) == 0 && len(acks) == 0 {
+				// Nothing to write meanwhile: wait for the disk here
+				// rather than wake another goroutine to do it.
+				p.finish(c.log)
+				continue
+			}
 			acks <- p
 			continue
 		}
