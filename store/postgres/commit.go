@@ -351,6 +351,9 @@ func abandon(ctx context.Context, conn *pgxpool.Conn) {
 // collect scans every row with scan. It returns an empty slice, not nil,
 // when there are none.
 func collect[T any](rows pgx.Rows, scan func(sqlrow.Scanner) (*T, error)) ([]*T, error) {
+	// Closed on every path: a row that scans but does not decode (say,
+	// approvers that are not JSON) must not leave the connection busy.
+	defer rows.Close()
 	return sqlrow.AppendAll([]*T{}, rows, scan)
 }
 
