@@ -488,3 +488,36 @@ func TestWithSearchPath(t *testing.T) {
 		t.Errorf("WithSearchPath of a file path = %v, want an %s error", err, runbook.EINVALID)
 	}
 }
+
+// TestUndecodableRowsDoNotHoldConnections reads, many times over, a row
+// that scans but does not decode: each read fails on its own, and the pool
+// (two connections) is not used up by rows left open.
+func TestUndecodableRowsDoNotHoldConnections(t *testing.T) {
+	t.Parallel()
+	uri := schemaURI(t)
+	s := openStore(t, uri+"&pool_max_conns=2")
+	ctx := t.Context()
+	rec := &runbook.ExecutionRecord{ID: "01950000-0000-7000-8000-000000000001", RunbookID: "r", RunbookVersion: "1",
+		TenantID: "t", Status: runbook.ExecutionAwaitingApproval, Seq: 1, CreatedAt: at(0), UpdatedAt: at(0)}
+	tx := &runbook.Transition{Create: true, Execution: rec, Events: []runbook.Event{{Seq: 1, Type: runbook.EventExecutionStarted, Time: at(0)}},
+		PutWaits: []*runbook.Wait{{ExecutionID: rec.ID, StepID: "ask", Kind: runbook.WaitApproval, TenantID: "t", Approvers: []string{"alice"}, CreatedAt: at(0)}}}
+	if res, err := s.Commit(ctx, []*runbook.Transition{tx}); err != nil || res[0].Err != nil {
+		t.Fatalf("commit: %v %v", err, res)
+	}
+	conn, err := pgx.Connect(ctx, uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, `UPDATE waits SET approvers = '{"not": "a list"}'`); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := s.ListWaits(rctx, runbook.WaitFilter{})
+		cancel()
+		if err == nil || errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("read %d: %v, want a decoding error (not a wait for a connection)", i, err)
+		}
+	}
+}
