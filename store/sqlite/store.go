@@ -158,6 +158,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := s.r.PingContext(ctx); err != nil {
 		return fmt.Errorf("ping store: %w", err)
 	}
+	if err := s.wal.failure(); err != nil {
+		// Every write is refused from now on: not ready.
+		return fmt.Errorf("ping store: %w", err)
+	}
 	return nil
 }
 

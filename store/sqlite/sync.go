@@ -121,6 +121,14 @@ func (s *walSyncer) wait(n uint64) error {
 	return nil
 }
 
+// failure returns the error of a failed flush, after which no write is
+// acknowledged, or nil.
+func (s *walSyncer) failure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
 func (s *walSyncer) close() error {
 	return s.f.Close()
 }

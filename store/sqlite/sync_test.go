@@ -130,6 +130,9 @@ func TestWALSyncerFailureIsSticky(t *testing.T) {
 	if err := w.wait(w.committed()); !errors.Is(err, broken) {
 		t.Fatalf("a later write = %v, want the first flush error", err)
 	}
+	if err := w.failure(); !errors.Is(err, broken) {
+		t.Fatalf("failure() = %v, want the flush error (the store's Ping reports it)", err)
+	}
 }
 
 // TestWALSyncerFollowsANewFile checks that when SQLite has replaced the
@@ -170,5 +173,30 @@ func TestWALSyncerFollowsANewFile(t *testing.T) {
 	}
 	if now, _ := flushed.Stat(); !os.SameFile(now, info) {
 		t.Fatal("the new write-ahead log was not the one flushed")
+	}
+}
+
+// TestAFailedFlushFailsTheStore checks that once a flush failed, commits
+// are refused and Ping reports it, so that the service stops being ready.
+func TestAFailedFlushFailsTheStore(t *testing.T) {
+	t.Parallel()
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "runbook.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	broken := errors.New("EIO")
+	s.wal.flush = func(*os.File) error { return broken }
+	rec := &runbook.ExecutionRecord{ID: "01950000-0000-7000-8000-000000000001", RunbookID: "r", RunbookVersion: "1",
+		TenantID: "t", Status: runbook.ExecutionRunning, Seq: 1}
+	tx := &runbook.Transition{Create: true, Execution: rec, Events: []runbook.Event{{Seq: 1, Type: runbook.EventExecutionStarted}}}
+	if _, err := s.Commit(t.Context(), []*runbook.Transition{tx}); !errors.Is(err, broken) {
+		t.Fatalf("commit after a failed flush = %v, want the flush error", err)
+	}
+	if err := s.Ping(t.Context()); !errors.Is(err, broken) {
+		t.Fatalf("Ping after a failed flush = %v, want the flush error", err)
 	}
 }
