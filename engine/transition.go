@@ -162,11 +162,20 @@ func isRefusal(err error) bool {
 	return errors.Is(err, context.Canceled)
 }
 
-// interrupt cancels attempts of the execution running on this node.
-func (e *Engine) interrupt(id string, keys []stepKey) {
+// attemptRef names one attempt of an instance.
+type attemptRef struct {
+	key     stepKey
+	attempt int
+}
+
+// interrupt cancels attempts of the execution running on this node. It
+// runs after the commit, without the execution's lock: by then the next
+// attempt of the same step may already run (a retry due at once), and it
+// must not be the one interrupted.
+func (e *Engine) interrupt(id string, refs []attemptRef) {
 	a := e.actors.acquire(id)
-	for _, k := range keys {
-		if at := a.inflight[k]; at != nil {
+	for _, r := range refs {
+		if at := a.inflight[r.key]; at != nil && at.attempt == r.attempt {
 			at.cancel(errInterrupted)
 		}
 	}

@@ -41,7 +41,7 @@ type txn struct {
 	preps map[string]*attemptPrep
 	// childDone marks instances whose child's end was recorded here.
 	childDone  map[stepKey]bool
-	interrupts []stepKey
+	interrupts []attemptRef
 	inbox      [][]*runbook.InboxEvent
 	// arena holds the encoded documents until the commit returns.
 	arena *jsonArena
@@ -209,7 +209,7 @@ func (t *txn) endAttempt(k stepKey, prev *stepState) {
 		} else {
 			t.dropTask(runbook.TaskRef{ExecutionID: id, Key: taskKey("run", k)})
 		}
-		t.interrupts = append(t.interrupts, k)
+		t.interrupts = append(t.interrupts, attemptRef{k, prev.Attempt})
 	case prev.Status == runbook.StepRetrying:
 		t.dropTask(runbook.TaskRef{ExecutionID: id, Key: taskKey("retry", k)})
 	case prev.parked():

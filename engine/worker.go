@@ -441,6 +441,10 @@ func (e *Engine) checkLoop() {
 func (e *Engine) checkAttempts(id string) {
 	ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
 	defer cancel()
+	// Under the execution's lock, so that no transition of this node
+	// starts an attempt between the read and the decision.
+	a := e.actors.acquire(id)
+	defer e.actors.release(id, a)
 	rec, steps, err := e.store.GetExecution(ctx, id)
 	if err != nil {
 		if e.ctx.Err() == nil {
@@ -453,20 +457,14 @@ func (e *Engine) checkAttempts(id string) {
 		e.log.Error("check attempts in flight", "execution", id, "err", err)
 		return
 	}
-	a := e.actors.acquire(id)
 	if a.state != nil && a.state.Seq < s.Seq {
 		a.state = nil // another node moved the execution: reload it
 	}
-	var stop []context.CancelCauseFunc
 	for k, at := range a.inflight {
 		ss := s.instance(k)
 		if s.Status.Terminal() || ss == nil || ss.Status != runbook.StepRunning || ss.Attempt != at.attempt {
-			stop = append(stop, at.cancel)
+			at.cancel(errInterrupted)
 		}
-	}
-	e.actors.release(id, a)
-	for _, interrupt := range stop {
-		interrupt(errInterrupted)
 	}
 }
 
