@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/runbookhq/runbook"
@@ -122,6 +123,10 @@ func (c *committer) run() {
 				// Nothing to write meanwhile: wait for the disk here
 				// rather than wake another goroutine to do it.
 				p.finish(c.log)
+				// The requests just answered were readied on this
+				// goroutine's processor; let them run (and send their
+				// next steps) instead of waiting behind the next batch.
+				runtime.Gosched()
 				continue
 			}
 			acks <- p
