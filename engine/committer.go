@@ -135,6 +135,7 @@ func (c *committer) run() {
 		results, err := c.store.Commit(ctx, txs)
 		p.wait = func() ([]runbook.CommitResult, error) { return results, err }
 		p.finish(c.log)
+		runtime.Gosched() // as above
 	}
 }
 
