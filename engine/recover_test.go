@@ -13,15 +13,20 @@ import (
 )
 
 // secondEngine starts another engine on the harness's store, as a new
-// process (after a restart) or another node would.
-func secondEngine(t *testing.T, h *harness, exclusive bool) *engine.Engine {
+// process (after a restart) or another node would; configure may change
+// its settings.
+func secondEngine(t *testing.T, h *harness, exclusive bool, configure ...func(*engine.Config)) *engine.Engine {
 	t.Helper()
 	ev, err := expr.NewEvaluator()
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := engine.New(engine.Config{Store: h.store, Executors: builtin.Registry(ev, builtin.Options{}), Evaluator: ev,
-		Clock: clock.Real{}, ShutdownGrace: time.Second, ExclusiveStore: exclusive, PollInterval: 20 * time.Millisecond})
+	cfg := engine.Config{Store: h.store, Executors: builtin.Registry(ev, builtin.Options{}), Evaluator: ev,
+		Clock: clock.Real{}, ShutdownGrace: time.Second, ExclusiveStore: exclusive, PollInterval: 20 * time.Millisecond}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	e, err := engine.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,6 @@ import (
 	"github.com/runbookhq/runbook"
 	"github.com/runbookhq/runbook/clock"
 	"github.com/runbookhq/runbook/engine"
-	"github.com/runbookhq/runbook/executor/builtin"
-	"github.com/runbookhq/runbook/expr"
 )
 
 // sharedRealTime configures the harness's engine as a node of a shared
@@ -20,22 +18,13 @@ func sharedRealTime(c *engine.Config) {
 	c.Clock = clock.Real{}
 }
 
-// otherNode starts another engine on the harness's shared store, with its
-// own watch poll interval.
+// otherNode starts another node on the harness's shared store, with its
+// own watch poll interval and no polling for tasks.
 func otherNode(t *testing.T, h *harness, watchPoll time.Duration) *engine.Engine {
 	t.Helper()
-	ev, err := expr.NewEvaluator()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.New(engine.Config{Store: h.store, Executors: builtin.Registry(ev, builtin.Options{}), Evaluator: ev,
-		Clock: clock.Real{}, ShutdownGrace: time.Second, PollInterval: time.Hour, WatchPollInterval: watchPoll})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Start()
-	t.Cleanup(func() { e.Close() })
-	return e
+	return secondEngine(t, h, false, func(c *engine.Config) {
+		c.PollInterval, c.WatchPollInterval = time.Hour, watchPoll
+	})
 }
 
 // collect reads a watch until it closes and checks that the events come in
