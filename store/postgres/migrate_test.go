@@ -48,6 +48,9 @@ func TestMigrationsUpDownUp(t *testing.T) {
 		}
 		return strings.Join(names, " ")
 	}
+	// The same tables as the SQLite store's (its test checks the same
+	// list); the migrations themselves are numbered per store, since each
+	// store lays its tables out for its own engine.
 	const all = "executions history inbox runbooks schema_migrations steps tasks waits"
 
 	if err := migrate(ctx, conn, "test", ms); err != nil {
@@ -72,21 +75,5 @@ func TestMigrationsUpDownUp(t *testing.T) {
 	}
 	if got := tables(); got != all {
 		t.Fatalf("tables after up again = %q, want %q", got, all)
-	}
-}
-
-// The migrations of both SQL stores create the same tables.
-func TestMigrationsMatchSQLite(t *testing.T) {
-	t.Parallel()
-	ours, err := migration.Load(migrationFiles, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	theirs, err := os.ReadDir("../sqlite/migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if 2*len(ours) != len(theirs) {
-		t.Fatalf("%d PostgreSQL migrations, %d SQLite migration files: keep them in step", len(ours), len(theirs))
 	}
 }

@@ -30,4 +30,12 @@
 // newer binary is refused with EUNSUPPORTED. Times are stored as INTEGER
 // microseconds since the Unix epoch and returned in UTC; history events are
 // stored whole as JSON next to the columns they are looked up by.
+//
+// History and step rows are stored in the order they are written (their
+// INTEGER PRIMARY KEY) and refer to their execution by its integer pk;
+// unique indexes on (execution_pk, seq) and (execution_pk, step_id,
+// iteration) find an execution's rows. A commit thus appends its rows to
+// the last pages of each table instead of dirtying one page per
+// execution, which halves the pages every commit writes to the WAL and
+// flushes.
 package sqlite

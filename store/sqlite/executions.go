@@ -31,7 +31,9 @@ func (s *Store) GetExecution(ctx context.Context, id string) (*runbook.Execution
 	if err != nil {
 		return nil, nil, fmt.Errorf("get execution %s: %w", id, err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+sqlrow.StepColumns+` FROM steps WHERE execution_id = ? ORDER BY step_id, iteration`, id)
+	rows, err := tx.QueryContext(ctx, `SELECT e.id, s.step_id, s.iteration, s.status, s.data
+FROM executions e JOIN steps s ON s.execution_pk = e.pk
+WHERE e.id = ? ORDER BY s.step_id, s.iteration`, id)
 	if err != nil {
 		return nil, nil, fmt.Errorf("get steps of execution %s: %w", id, err)
 	}
@@ -113,16 +115,16 @@ func (s *Store) ListHistory(ctx context.Context, id string, afterSeq int64, limi
 		return nil, fmt.Errorf("list history of %s: %w", id, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only
-	var one int
-	err = tx.QueryRowContext(ctx, `SELECT 1 FROM executions WHERE id = ?`, id).Scan(&one)
+	var pk int64
+	err = tx.QueryRowContext(ctx, `SELECT pk FROM executions WHERE id = ?`, id).Scan(&pk)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, contract.ErrExecutionNotFound(id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list history of %s: %w", id, err)
 	}
-	query := `SELECT seq, event FROM history WHERE execution_id = ? AND seq > ? ORDER BY seq`
-	args := []any{id, afterSeq}
+	query := `SELECT seq, event FROM history WHERE execution_pk = ? AND seq > ? ORDER BY seq`
+	args := []any{pk, afterSeq}
 	if limit > 0 {
 		query += ` LIMIT ?`
 		args = append(args, limit)

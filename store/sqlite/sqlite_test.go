@@ -156,8 +156,8 @@ func TestOpenRecordsMigrations(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(got) != "[1 init]" {
-		t.Fatalf("schema_migrations = %q, want [1 init]", got)
+	if fmt.Sprint(got) != "[1 init 2 append_order]" {
+		t.Fatalf("schema_migrations = %q, want [1 init 2 append_order]", got)
 	}
 	var mode string
 	if err := db.QueryRowContext(t.Context(), `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
@@ -194,7 +194,7 @@ func TestOpenNewerSchema(t *testing.T) {
 	for range 2 { // a failed open releases the lock: the second gets the same answer
 		_, err = sqlite.Open(t.Context(), path)
 		wantError(t, err, runbook.EUNSUPPORTED,
-			"database "+path+" has schema version 999, newer than this runbook binary knows (1): upgrade runbook")
+			"database "+path+" has schema version 999, newer than this runbook binary knows (2): upgrade runbook")
 	}
 }
 

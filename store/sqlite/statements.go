@@ -15,43 +15,21 @@ import (
 const (
 	sqlInsertExecution = `INSERT INTO executions (` + sqlrow.ExecutionColumns + `)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT DO NOTHING`
+ON CONFLICT DO NOTHING
+RETURNING pk`
 
 	// Only the columns that change are set, so that indexes on the others
 	// are not rewritten. The tenant and idempotency key are in the WHERE
 	// clause: they are fixed at creation, and a mismatch refuses the
-	// update without costing a read on the happy path.
+	// update without costing a read on the happy path. Both statements
+	// return the row's pk, which the history and step rows refer to.
 	sqlUpdateExecution = `UPDATE executions SET status = ?, seq = ?, updated_at = ?, data = ?
-WHERE id = ? AND seq = ? AND tenant_id = ? AND idempotency_key = ?`
+WHERE id = ? AND seq = ? AND tenant_id = ? AND idempotency_key = ?
+RETURNING pk`
 
 	sqlSelectExecutionState = `SELECT seq, tenant_id, idempotency_key FROM executions WHERE id = ?`
 
 	sqlSelectExecutionByKey = `SELECT id FROM executions WHERE tenant_id = ? AND idempotency_key = ? AND idempotency_key <> ''`
-
-	sqlInsertEvent = `INSERT INTO history (execution_id, seq, type, step_id, event_time, event) VALUES (?, ?, ?, ?, ?, ?)`
-
-	sqlUpsertStep = `INSERT INTO steps (` + sqlrow.StepColumns + `) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (execution_id, step_id, iteration) DO UPDATE SET status = excluded.status, data = excluded.data`
-
-	sqlUpsertTask = `INSERT INTO tasks (` + sqlrow.TaskColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (execution_id, task_key) DO UPDATE SET
-    kind = excluded.kind, step_id = excluded.step_id, iteration = excluded.iteration, attempt = excluded.attempt,
-    timer = excluded.timer, due_at = excluded.due_at, owner = excluded.owner,
-    lease_expires_at = excluded.lease_expires_at, deliveries = excluded.deliveries, payload = excluded.payload`
-
-	sqlDeleteTask = `DELETE FROM tasks WHERE execution_id = ? AND task_key = ?`
-
-	sqlDeleteTasksOf = `DELETE FROM tasks WHERE execution_id = ?`
-
-	sqlUpsertWait = `INSERT INTO waits (` + sqlrow.WaitColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (execution_id, step_id, iteration) DO UPDATE SET
-    kind = excluded.kind, tenant_id = excluded.tenant_id, event_type = excluded.event_type,
-    correlation_id = excluded.correlation_id, approvers = excluded.approvers, deadline = excluded.deadline,
-    created_at = excluded.created_at, since = excluded.since`
-
-	sqlDeleteWait = `DELETE FROM waits WHERE execution_id = ? AND step_id = ? AND iteration = ?`
-
-	sqlDeleteWaitsOf = `DELETE FROM waits WHERE execution_id = ?`
 
 	sqlMatchInbox = `SELECT ` + sqlrow.InboxColumns + ` FROM inbox
 WHERE tenant_id = ? AND type = ? AND correlation_id = ? AND received_at >= ?
@@ -75,14 +53,6 @@ type statements struct {
 	updateExecution *sql.Stmt
 	executionState  *sql.Stmt
 	executionByKey  *sql.Stmt
-	insertEvent     *sql.Stmt
-	upsertStep      *sql.Stmt
-	upsertTask      *sql.Stmt
-	deleteTask      *sql.Stmt
-	deleteTasksOf   *sql.Stmt
-	upsertWait      *sql.Stmt
-	deleteWait      *sql.Stmt
-	deleteWaitsOf   *sql.Stmt
 	matchInbox      *sql.Stmt
 	claimTasks      *sql.Stmt
 }
@@ -98,14 +68,6 @@ func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 		{&st.updateExecution, sqlUpdateExecution},
 		{&st.executionState, sqlSelectExecutionState},
 		{&st.executionByKey, sqlSelectExecutionByKey},
-		{&st.insertEvent, sqlInsertEvent},
-		{&st.upsertStep, sqlUpsertStep},
-		{&st.upsertTask, sqlUpsertTask},
-		{&st.deleteTask, sqlDeleteTask},
-		{&st.deleteTasksOf, sqlDeleteTasksOf},
-		{&st.upsertWait, sqlUpsertWait},
-		{&st.deleteWait, sqlDeleteWait},
-		{&st.deleteWaitsOf, sqlDeleteWaitsOf},
 		{&st.matchInbox, sqlMatchInbox},
 		{&st.claimTasks, sqlClaimTasks},
 	} {
@@ -122,9 +84,7 @@ func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 func (st *statements) close() error {
 	var errs []error
 	for _, s := range []*sql.Stmt{
-		st.insertExecution, st.updateExecution, st.executionState, st.executionByKey, st.insertEvent,
-		st.upsertStep, st.upsertTask, st.deleteTask, st.deleteTasksOf, st.upsertWait, st.deleteWait,
-		st.deleteWaitsOf, st.matchInbox, st.claimTasks,
+		st.insertExecution, st.updateExecution, st.executionState, st.executionByKey, st.matchInbox, st.claimTasks,
 	} {
 		if s != nil {
 			errs = append(errs, s.Close())
