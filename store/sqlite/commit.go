@@ -93,18 +93,17 @@ func (c *committer) apply(ctx context.Context, t *runbook.Transition) (runbook.C
 		return runbook.CommitResult{Err: err}, nil
 	}
 	e := t.Execution
-	var pk int64
 	var refusal error
 	if t.Create {
-		pk, refusal, err = c.insertExecution(ctx, e)
+		refusal, err = c.insertExecution(ctx, e)
 	} else {
-		pk, refusal, err = c.updateExecution(ctx, e, t.ExpectedSeq)
+		refusal, err = c.updateExecution(ctx, e, t.ExpectedSeq)
 	}
 	if err != nil || refusal != nil {
 		return runbook.CommitResult{Err: refusal}, err
 	}
 
-	c.rows.add(t, pk, events)
+	c.rows.add(t, events)
 	var res runbook.CommitResult
 	if len(t.MatchInbox) > 0 {
 		res.Inbox = make([][]*runbook.InboxEvent, len(t.MatchInbox))
@@ -117,59 +116,59 @@ func (c *committer) apply(ctx context.Context, t *runbook.Transition) (runbook.C
 	return res, nil
 }
 
-// insertExecution inserts a new execution row and returns its pk, or
-// returns why it cannot: the id or the idempotency key is taken. ON
-// CONFLICT DO NOTHING keeps the transaction usable for the other
-// transitions (PostgreSQL would abort it on a failed statement).
-func (c *committer) insertExecution(ctx context.Context, e *runbook.ExecutionRecord) (pk int64, refusal, err error) {
-	err = c.tx.get(ctx, c.st.insertExecution).QueryRowContext(ctx, e.ID, e.RunbookID, e.RunbookVersion, e.TenantID, e.IdempotencyKey,
-		e.ParentID, string(e.Status), e.Seq, sqlrow.Micros(e.CreatedAt), sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data), sqlrow.Blob(e.Static)).Scan(&pk)
-	switch {
-	case err == nil:
-		return pk, nil, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return 0, nil, fmt.Errorf("insert execution: %w", err)
+// insertExecution inserts a new execution row, or returns why it cannot:
+// the id or the idempotency key is taken. ON CONFLICT DO NOTHING keeps the
+// transaction usable for the other transitions (PostgreSQL would abort it
+// on a failed statement).
+func (c *committer) insertExecution(ctx context.Context, e *runbook.ExecutionRecord) (refusal, err error) {
+	res, err := c.exec(ctx, c.st.insertExecution, e.ID, e.RunbookID, e.RunbookVersion, e.TenantID, e.IdempotencyKey,
+		e.ParentID, string(e.Status), e.Seq, sqlrow.Micros(e.CreatedAt), sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data), sqlrow.Blob(e.Static))
+	if err != nil {
+		return nil, fmt.Errorf("insert execution: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return nil, err
 	}
 	var seq int64
 	var tenant, key string
 	err = c.tx.get(ctx, c.st.executionState).QueryRowContext(ctx, e.ID).Scan(&seq, &tenant, &key)
 	switch {
 	case err == nil:
-		return 0, contract.ErrExecutionExists(e.ID), nil
+		return contract.ErrExecutionExists(e.ID), nil
 	case !errors.Is(err, sql.ErrNoRows):
-		return 0, nil, fmt.Errorf("read execution: %w", err)
+		return nil, fmt.Errorf("read execution: %w", err)
 	}
 	var other string
 	if err := c.tx.get(ctx, c.st.executionByKey).QueryRowContext(ctx, e.TenantID, e.IdempotencyKey).Scan(&other); err != nil {
-		return 0, nil, fmt.Errorf("insert execution: no row inserted and no conflict found: %w", err)
+		return nil, fmt.Errorf("insert execution: no row inserted and no conflict found: %w", err)
 	}
-	return 0, contract.ErrKeyTaken(e.TenantID, e.IdempotencyKey, other), nil
+	return contract.ErrKeyTaken(e.TenantID, e.IdempotencyKey, other), nil
 }
 
-// updateExecution replaces the execution row if its seq is expectedSeq
-// and returns its pk, or returns why it does not: the row is absent,
-// changed since, or would change tenant or idempotency key.
-func (c *committer) updateExecution(ctx context.Context, e *runbook.ExecutionRecord, expectedSeq int64) (pk int64, refusal, err error) {
-	err = c.tx.get(ctx, c.st.updateExecution).QueryRowContext(ctx, string(e.Status), e.Seq, sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data),
-		e.ID, expectedSeq, e.TenantID, e.IdempotencyKey).Scan(&pk)
-	switch {
-	case err == nil:
-		return pk, nil, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return 0, nil, fmt.Errorf("update execution: %w", err)
+// updateExecution replaces the execution row if its seq is expectedSeq,
+// or returns why it does not: the row is absent, changed since, or would
+// change tenant or idempotency key.
+func (c *committer) updateExecution(ctx context.Context, e *runbook.ExecutionRecord, expectedSeq int64) (refusal, err error) {
+	res, err := c.exec(ctx, c.st.updateExecution, string(e.Status), e.Seq, sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data),
+		e.ID, expectedSeq, e.TenantID, e.IdempotencyKey)
+	if err != nil {
+		return nil, fmt.Errorf("update execution: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return nil, err
 	}
 	var seq int64
 	var tenant, key string
 	err = c.tx.get(ctx, c.st.executionState).QueryRowContext(ctx, e.ID).Scan(&seq, &tenant, &key)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return 0, contract.ErrExecutionNotFound(e.ID), nil
+		return contract.ErrExecutionNotFound(e.ID), nil
 	case err != nil:
-		return 0, nil, fmt.Errorf("read execution: %w", err)
+		return nil, fmt.Errorf("read execution: %w", err)
 	case seq != expectedSeq:
-		return 0, contract.ErrStale(e.ID, expectedSeq, seq), nil
+		return contract.ErrStale(e.ID, expectedSeq, seq), nil
 	default:
-		return 0, contract.ErrIdentityChanged(e.ID), nil
+		return contract.ErrIdentityChanged(e.ID), nil
 	}
 }
 

@@ -15,17 +15,14 @@ import (
 const (
 	sqlInsertExecution = `INSERT INTO executions (` + sqlrow.ExecutionColumns + `)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT DO NOTHING
-RETURNING pk`
+ON CONFLICT DO NOTHING`
 
 	// Only the columns that change are set, so that indexes on the others
 	// are not rewritten. The tenant and idempotency key are in the WHERE
 	// clause: they are fixed at creation, and a mismatch refuses the
-	// update without costing a read on the happy path. Both statements
-	// return the row's pk, which the history and step rows refer to.
+	// update without costing a read on the happy path.
 	sqlUpdateExecution = `UPDATE executions SET status = ?, seq = ?, updated_at = ?, data = ?
-WHERE id = ? AND seq = ? AND tenant_id = ? AND idempotency_key = ?
-RETURNING pk`
+WHERE id = ? AND seq = ? AND tenant_id = ? AND idempotency_key = ?`
 
 	sqlSelectExecutionState = `SELECT seq, tenant_id, idempotency_key FROM executions WHERE id = ?`
 
