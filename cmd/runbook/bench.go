@@ -200,5 +200,9 @@ func printBench(w io.Writer, results []*bench.Result) {
 		if r.Failed > 0 {
 			fmt.Fprintf(w, "%s: %d executions did not complete\n", r.Workload, r.Failed)
 		}
+		if rr := r.RawRangePerSec; rr != nil && rr.Drift() > 0.1 {
+			fmt.Fprintf(w, "\n%s (%s): the raw baseline moved from %.0f to %.0f calls/s while the engine ran: the machine's speed changed, compare this ratio with care\n",
+				r.Workload, r.Store, rr.Before, rr.After)
+		}
 	}
 }

@@ -42,6 +42,19 @@ func TestBenchSmoke(t *testing.T) {
 				t.Errorf("%s w10 lacks %s: %v", store, field, w10)
 			}
 		}
+		// The raw baseline is measured on both sides of the engine's run,
+		// and the ratio divides by a rate between the two.
+		rr, ok := w10["rawRangePerSec"].(map[string]any)
+		if !ok {
+			t.Fatalf("%s w10 lacks rawRangePerSec: %v", store, w10)
+		}
+		lo, hi := min(rr["before"].(float64), rr["after"].(float64)), max(rr["before"].(float64), rr["after"].(float64))
+		if raw := w10["rawPerSec"].(float64); lo <= 0 || raw < lo || raw > hi {
+			t.Errorf("%s w10: rawPerSec %v is not between the baselines before and after %v", store, raw, rr)
+		}
+		if ratio, want := w10["ratio"].(float64), w10["stepsPerSec"].(float64)/w10["rawPerSec"].(float64); ratio < want*0.999 || ratio > want*1.001 {
+			t.Errorf("%s w10: ratio %v, want stepsPerSec/rawPerSec = %v", store, ratio, want)
+		}
 		// Dispatch is measured on the engine's side of the wire, so it is
 		// part of the gap the target sees between two steps.
 		if d, g := w10["dispatchMs"].(map[string]any), w10["targetGapMs"].(map[string]any); !(d["p50"].(float64) > 0 && d["p50"].(float64) <= g["p50"].(float64)) {
@@ -56,7 +69,8 @@ func TestBenchSmoke(t *testing.T) {
 	}
 	// The table has as many columns in its rows as in its header.
 	r := runCLI(t, "", "bench", "w10", "--executions", "10", "--concurrency", "2")
-	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	// A note on the baseline's drift may follow, after a blank line.
+	lines := strings.Split(strings.Split(strings.TrimSpace(r.stdout), "\n\n")[0], "\n")
 	if r.code != 0 || len(lines) != 2 {
 		t.Fatalf("table: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}

@@ -63,15 +63,35 @@ type Result struct {
 	DispatchMs       *Percentiles `json:"dispatchMs,omitempty"`
 	// TargetGapMs is what the target sees between answering a step and
 	// receiving the next: dispatch plus both trips through HTTP.
-	TargetGapMs   *Percentiles `json:"targetGapMs,omitempty"`
-	RawPerSec     float64      `json:"rawPerSec,omitempty"`
-	Ratio         float64      `json:"ratio,omitempty"`
-	PeakRssMb     float64      `json:"peakRssMb"`
-	CPUSeconds    float64      `json:"cpuSeconds"`
-	RssGrowthMb   *float64     `json:"rssGrowthMb,omitempty"`
-	StartSec      *float64     `json:"startSec,omitempty"`
-	ApproveAllSec *float64     `json:"approveAllSec,omitempty"`
-	Failed        int          `json:"failed"`
+	TargetGapMs *Percentiles `json:"targetGapMs,omitempty"`
+	// RawPerSec is the raw baseline's calls per second, measured
+	// before and after the engine ran (RawRangePerSec); Ratio is
+	// StepsPerSec over it.
+	RawPerSec      float64  `json:"rawPerSec,omitempty"`
+	RawRangePerSec *Range   `json:"rawRangePerSec,omitempty"`
+	Ratio          float64  `json:"ratio,omitempty"`
+	PeakRssMb      float64  `json:"peakRssMb"`
+	CPUSeconds     float64  `json:"cpuSeconds"`
+	RssGrowthMb    *float64 `json:"rssGrowthMb,omitempty"`
+	StartSec       *float64 `json:"startSec,omitempty"`
+	ApproveAllSec  *float64 `json:"approveAllSec,omitempty"`
+	Failed         int      `json:"failed"`
+}
+
+// Range is a figure measured twice: before and after the workload.
+type Range struct {
+	Before float64 `json:"before"`
+	After  float64 `json:"after"`
+}
+
+// Drift is how far apart the two measurements are, relative to the
+// smaller (0.1: ten percent).
+func (r Range) Drift() float64 {
+	lo, hi := min(r.Before, r.After), max(r.Before, r.After)
+	if lo <= 0 {
+		return 0
+	}
+	return hi/lo - 1
 }
 
 // Workloads lists the workload names Run accepts. park comes first: its
