@@ -7,9 +7,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -28,12 +30,13 @@ type BenchCommand struct {
 
 // Run runs the named workloads.
 func (c *BenchCommand) Run(ctx context.Context, args []string) error {
-	fs := newFlagSet("bench", "bench WORKLOAD [--store memory|sqlite[:PATH]|postgres://...] [--executions N] [--concurrency C] [--output table|json]", c.stdio.Err)
+	fs := newFlagSet("bench", "bench WORKLOAD [--store memory|sqlite[:PATH]|postgres://...] [--executions N] [--concurrency C] [--runs N] [--output table|json]", c.stdio.Err)
 	store := fs.String("store", "memory", "store to measure: memory, sqlite[:PATH] (a new file per workload, deleted after; default in a temporary folder), or a postgres:// URL (a new schema per workload, dropped after)")
 	executions := fs.Int("executions", 0, "executions per workload (default w10 2000, fanout 200, park 10000)")
 	concurrency := fs.Int("concurrency", 50, "concurrent clients starting executions")
 	output := fs.String("output", "table", "table or json (one object per workload per line)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
+	runs := fs.Int("runs", 1, "run every workload this many times, each run in a process of its own, and report the medians")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -54,11 +57,22 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 	if *executions < 0 || *concurrency < 1 {
 		return usageError{msg: "--executions must not be negative and --concurrency must be at least 1"}
 	}
+	if *runs < 1 {
+		return usageError{msg: "--runs must be at least 1"}
+	}
+	if *runs > 1 && *cpuProfile != "" {
+		return usageError{msg: "--cpuprofile profiles this process: use it with --runs 1"}
+	}
 	open, name, cleanup, err := benchStore(*store)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
+	if *runs > 1 {
+		return c.runMedians(ctx, workloads, *runs, *output, []string{
+			"--store", *store, "--executions", strconv.Itoa(*executions), "--concurrency", strconv.Itoa(*concurrency),
+		})
+	}
 	if *cpuProfile != "" {
 		stop, err := startCPUProfile(*cpuProfile)
 		if err != nil {
@@ -83,6 +97,52 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 		results = append(results, res)
 	}
 	if *output == "table" {
+		printBench(c.stdio.Out, results)
+	}
+	return nil
+}
+
+// runMedians runs every workload runs times, each run in a new process of
+// this binary (so that no run inherits another's heap, connections or
+// file cache, and park's RSS growth starts from a fresh process), round
+// after round, and reports each workload's medians (bench.Median).
+func (c *BenchCommand) runMedians(ctx context.Context, workloads []string, runs int, output string, flags []string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("bench: find this program to run it again: %w", err)
+	}
+	byWorkload := make(map[string][]*bench.Result)
+	for round := 1; round <= runs; round++ {
+		for _, w := range workloads {
+			args := append([]string{"bench", w, "--output", "json"}, flags...)
+			cmd := exec.CommandContext(ctx, self, args...)
+			cmd.Stderr = c.stdio.Err
+			out, err := cmd.Output()
+			if err != nil {
+				return fmt.Errorf("%s, run %d of %d: %w", w, round, runs, err)
+			}
+			var res bench.Result
+			if err := json.Unmarshal(out, &res); err != nil {
+				return fmt.Errorf("%s, run %d of %d: read its result: %w", w, round, runs, err)
+			}
+			byWorkload[w] = append(byWorkload[w], &res)
+		}
+	}
+	var results []*bench.Result
+	for _, w := range workloads {
+		m, err := bench.Median(byWorkload[w])
+		if err != nil {
+			return fmt.Errorf("%s: %w", w, err)
+		}
+		if output == "json" {
+			if err := json.NewEncoder(c.stdio.Out).Encode(m); err != nil {
+				return err
+			}
+		}
+		results = append(results, m)
+	}
+	if output == "table" {
+		fmt.Fprintf(c.stdio.Out, "medians of %d runs, each workload in a process of its own\n\n", runs)
 		printBench(c.stdio.Out, results)
 	}
 	return nil
@@ -200,9 +260,24 @@ func printBench(w io.Writer, results []*bench.Result) {
 		if r.Failed > 0 {
 			fmt.Fprintf(w, "%s: %d executions did not complete\n", r.Workload, r.Failed)
 		}
+		if r.Runs > 1 {
+			fmt.Fprintf(w, "\n%s (%s), each run: executions/s %s", r.Workload, r.Store, joinFloats(r.ExecutionsPerSecRuns, "%.0f"))
+			if len(r.RatioRuns) > 0 {
+				fmt.Fprintf(w, "; ratio %s", joinFloats(r.RatioRuns, "%.3f"))
+			}
+			fmt.Fprintln(w)
+		}
 		if rr := r.RawRangePerSec; rr != nil && rr.Drift() > 0.1 {
 			fmt.Fprintf(w, "\n%s (%s): the raw baseline moved from %.0f to %.0f calls/s while the engine ran: the machine's speed changed, compare this ratio with care\n",
 				r.Workload, r.Store, rr.Before, rr.After)
 		}
 	}
+}
+
+func joinFloats(vs []float64, format string) string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = fmt.Sprintf(format, v)
+	}
+	return strings.Join(out, ", ")
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -78,7 +79,64 @@ func TestBenchSmoke(t *testing.T) {
 	if h, row := columns.FindAllString(lines[0], -1), columns.FindAllString(lines[1], -1); len(h) != len(row) {
 		t.Fatalf("table header has %d columns, its row %d:\n%s", len(h), len(row), r.stdout)
 	}
+	if r := runCLI(t, "", "bench", "w10", "--runs", "0"); r.code != 2 || !strings.Contains(r.stderr, "--runs must be at least 1") {
+		t.Fatalf("--runs 0: exit %d %s", r.code, r.stderr)
+	}
+	if r := runCLI(t, "", "bench", "w10", "--runs", "2", "--cpuprofile", "x.prof"); r.code != 2 || !strings.Contains(r.stderr, "--cpuprofile") {
+		t.Fatalf("--runs 2 --cpuprofile: exit %d %s", r.code, r.stderr)
+	}
 	if r := runCLI(t, "", "bench", "nope"); r.code != 2 || !strings.Contains(r.stderr, "unknown workload") && !strings.Contains(r.stderr, "name one workload") {
 		t.Fatalf("unknown workload: exit %d %s", r.code, r.stderr)
 	}
+}
+
+// TestBenchRuns checks that --runs runs every workload that many times and
+// reports one result per workload made of the runs' medians.
+func TestBenchRuns(t *testing.T) {
+	t.Parallel()
+	r := runCLI(t, "", "bench", "all", "--store", "sqlite", "--runs", "3", "--executions", "10", "--concurrency", "2", "--output", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != len([]string{"park", "w10", "fanout", "raw"}) {
+		t.Fatalf("want one line per workload, got:\n%s", r.stdout)
+	}
+	for _, line := range lines {
+		var m struct {
+			Workload             string    `json:"workload"`
+			Store                string    `json:"store"`
+			Runs                 int       `json:"runs"`
+			ExecutionsPerSec     float64   `json:"executionsPerSec"`
+			ExecutionsPerSecRuns []float64 `json:"executionsPerSecRuns"`
+			Ratio                float64   `json:"ratio"`
+			RatioRuns            []float64 `json:"ratioRuns"`
+			Failed               int       `json:"failed"`
+		}
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("not JSON: %q", line)
+		}
+		if m.Store != "sqlite" && !(m.Workload == "raw" && m.Store == "none") || m.Runs != 3 || len(m.ExecutionsPerSecRuns) != 3 || m.Failed != 0 {
+			t.Fatalf("%s: %s", m.Workload, line)
+		}
+		if want := median3(m.ExecutionsPerSecRuns); m.ExecutionsPerSec != want {
+			t.Errorf("%s: executionsPerSec %v, want the median of the runs %v = %v", m.Workload, m.ExecutionsPerSec, m.ExecutionsPerSecRuns, want)
+		}
+		if m.Workload == "w10" {
+			if len(m.RatioRuns) != 3 || m.Ratio != median3(m.RatioRuns) {
+				t.Errorf("w10: ratio %v, want the median of %v", m.Ratio, m.RatioRuns)
+			}
+		}
+	}
+	// The table says what it shows.
+	r = runCLI(t, "", "bench", "w10", "--runs", "2", "--executions", "10", "--concurrency", "2")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "medians of 2 runs") || !strings.Contains(r.stdout, "w10 (memory), each run: executions/s ") {
+		t.Fatalf("table: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func median3(vs []float64) float64 {
+	s := append([]float64(nil), vs...)
+	slices.Sort(s)
+	return s[1]
 }

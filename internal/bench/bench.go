@@ -76,6 +76,11 @@ type Result struct {
 	StartSec       *float64 `json:"startSec,omitempty"`
 	ApproveAllSec  *float64 `json:"approveAllSec,omitempty"`
 	Failed         int      `json:"failed"`
+	// Runs is how many runs a median result (see Median) was taken of;
+	// the runs' throughputs and ratios follow. Absent for a single run.
+	Runs                 int       `json:"runs,omitempty"`
+	ExecutionsPerSecRuns []float64 `json:"executionsPerSecRuns,omitempty"`
+	RatioRuns            []float64 `json:"ratioRuns,omitempty"`
 }
 
 // Range is a figure measured twice: before and after the workload.
