@@ -32,10 +32,8 @@ func TestTaskIndexOrder(t *testing.T) {
 		}
 	}
 	var all []*taskEntry
-	for _, keys := range x.byExec {
-		for _, e := range keys {
-			all = append(all, e)
-		}
+	for _, entries := range x.byExec {
+		all = append(all, entries...)
 	}
 	slices.SortFunc(all, func(a, b *taskEntry) int {
 		if lessAt(a, b, a.task.DueAt, b.task.DueAt) {

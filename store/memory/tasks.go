@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/runbookhq/runbook"
@@ -30,8 +31,13 @@ func (e *taskEntry) claimableAt() time.Time {
 // a live lease, which are few), unowned tasks by due time and owned tasks by
 // the time their lease lets someone else claim them (NextDue reads both
 // tops).
+//
+// An execution's tasks are a slice, searched by key: an execution has a
+// handful of tasks at a time (a global timer, a timer or attempt per
+// running step), and a map per execution cost 250 bytes more for each of
+// the executions parked on a timer.
 type taskIndex struct {
-	byExec  map[string]map[string]*taskEntry
+	byExec  map[string][]*taskEntry
 	byOwner map[string]map[*taskEntry]struct{}
 	due     *taskHeap
 	free    *taskHeap
@@ -44,7 +50,7 @@ func newTaskIndex() taskIndex {
 	duePos := func(e *taskEntry) *int { return &e.duePos }
 	availPos := func(e *taskEntry) *int { return &e.availPos }
 	return taskIndex{
-		byExec:  make(map[string]map[string]*taskEntry),
+		byExec:  make(map[string][]*taskEntry),
 		byOwner: make(map[string]map[*taskEntry]struct{}),
 		due:     &taskHeap{less: byDue, pos: duePos},
 		free:    &taskHeap{less: byDue, pos: availPos},
@@ -64,40 +70,52 @@ func lessAt(a, b *taskEntry, ta, tb time.Time) bool {
 	return a.task.Key < b.task.Key
 }
 
+// find returns the entry of the task ref names, or nil.
+func (x *taskIndex) find(ref runbook.TaskRef) *taskEntry {
+	for _, e := range x.byExec[ref.ExecutionID] {
+		if e.task.Key == ref.Key {
+			return e
+		}
+	}
+	return nil
+}
+
 // put inserts t or replaces every field of the task with its key.
 func (x *taskIndex) put(t *runbook.Task) {
-	if e := x.byExec[t.ExecutionID][t.Key]; e != nil {
+	if e := x.find(runbook.TaskRef{ExecutionID: t.ExecutionID, Key: t.Key}); e != nil {
 		x.remove(e)
 	}
 	e := &taskEntry{task: t}
-	keys := x.byExec[t.ExecutionID]
-	if keys == nil {
-		keys = make(map[string]*taskEntry)
-		x.byExec[t.ExecutionID] = keys
-	}
-	keys[t.Key] = e
+	x.byExec[t.ExecutionID] = append(x.byExec[t.ExecutionID], e)
 	x.due.add(e)
 	x.track(e)
 }
 
 func (x *taskIndex) delete(ref runbook.TaskRef) {
-	if e := x.byExec[ref.ExecutionID][ref.Key]; e != nil {
+	if e := x.find(ref); e != nil {
 		x.remove(e)
 	}
 }
 
 func (x *taskIndex) deleteExecution(id string) {
-	for _, e := range x.byExec[id] {
-		x.remove(e)
+	entries := x.byExec[id]
+	delete(x.byExec, id)
+	for _, e := range entries {
+		x.due.remove(e)
+		x.untrack(e)
 	}
 }
 
 func (x *taskIndex) remove(e *taskEntry) {
-	t := e.task
-	keys := x.byExec[t.ExecutionID]
-	delete(keys, t.Key)
-	if len(keys) == 0 {
-		delete(x.byExec, t.ExecutionID)
+	id := e.task.ExecutionID
+	entries := x.byExec[id]
+	if i := slices.Index(entries, e); i >= 0 {
+		entries = slices.Delete(entries, i, i+1)
+	}
+	if len(entries) == 0 {
+		delete(x.byExec, id)
+	} else {
+		x.byExec[id] = entries
 	}
 	x.due.remove(e)
 	x.untrack(e)

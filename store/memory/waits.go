@@ -9,11 +9,6 @@ import (
 	"github.com/runbookhq/runbook/store/internal/contract"
 )
 
-type waitKey struct {
-	stepID    string
-	iteration int
-}
-
 // eventKey is what an event wait and an inbox event are matched on.
 type eventKey struct {
 	tenantID      string
@@ -22,14 +17,17 @@ type eventKey struct {
 }
 
 // waitIndex keeps waits by execution and event waits by what they match.
+//
+// An execution's waits are a slice, searched by step and iteration, for the
+// reason given at taskIndex.
 type waitIndex struct {
-	byExec  map[string]map[waitKey]*runbook.Wait
+	byExec  map[string][]*runbook.Wait
 	byEvent map[eventKey]map[*runbook.Wait]struct{}
 }
 
 func newWaitIndex() waitIndex {
 	return waitIndex{
-		byExec:  make(map[string]map[waitKey]*runbook.Wait),
+		byExec:  make(map[string][]*runbook.Wait),
 		byEvent: make(map[eventKey]map[*runbook.Wait]struct{}),
 	}
 }
@@ -41,12 +39,7 @@ func waitEventKey(w *runbook.Wait) eventKey {
 // put inserts w or replaces the wait of the same step and iteration.
 func (x *waitIndex) put(w *runbook.Wait) {
 	x.delete(runbook.WaitRef{ExecutionID: w.ExecutionID, StepID: w.StepID, Iteration: w.Iteration})
-	m := x.byExec[w.ExecutionID]
-	if m == nil {
-		m = make(map[waitKey]*runbook.Wait)
-		x.byExec[w.ExecutionID] = m
-	}
-	m[waitKey{w.StepID, w.Iteration}] = w
+	x.byExec[w.ExecutionID] = append(x.byExec[w.ExecutionID], w)
 	if w.Kind == runbook.WaitEvent {
 		k := waitEventKey(w)
 		set := x.byEvent[k]
@@ -59,25 +52,29 @@ func (x *waitIndex) put(w *runbook.Wait) {
 }
 
 func (x *waitIndex) delete(ref runbook.WaitRef) {
-	m := x.byExec[ref.ExecutionID]
-	w := m[waitKey{ref.StepID, ref.Iteration}]
-	if w == nil {
-		return
+	for _, w := range x.byExec[ref.ExecutionID] {
+		if w.StepID == ref.StepID && w.Iteration == ref.Iteration {
+			x.remove(w)
+			return
+		}
 	}
-	x.remove(w)
 }
 
 func (x *waitIndex) deleteExecution(id string) {
-	for _, w := range x.byExec[id] {
+	for _, w := range slices.Clone(x.byExec[id]) {
 		x.remove(w)
 	}
 }
 
 func (x *waitIndex) remove(w *runbook.Wait) {
-	m := x.byExec[w.ExecutionID]
-	delete(m, waitKey{w.StepID, w.Iteration})
-	if len(m) == 0 {
+	waits := x.byExec[w.ExecutionID]
+	if i := slices.Index(waits, w); i >= 0 {
+		waits = slices.Delete(waits, i, i+1)
+	}
+	if len(waits) == 0 {
 		delete(x.byExec, w.ExecutionID)
+	} else {
+		x.byExec[w.ExecutionID] = waits
 	}
 	if w.Kind == runbook.WaitEvent {
 		k := waitEventKey(w)
