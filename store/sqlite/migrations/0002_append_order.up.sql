@@ -5,6 +5,9 @@
 -- indexes that find an execution's rows stay compact. The WAL, flushed on
 -- every commit, gets about half the pages it did.
 
+-- An execution's pk may be given again to a later execution once its row is
+-- deleted (no AUTOINCREMENT): whatever deletes an execution deletes its
+-- history and step rows in the same transaction.
 CREATE TABLE executions_new (
     pk              INTEGER PRIMARY KEY, -- referenced by history and steps
     id              TEXT    NOT NULL UNIQUE,
