@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -88,31 +86,7 @@ func (s *Store) ListExecutions(ctx context.Context, f runbook.ExecutionFilter) (
 	if err := checkText("execution filter", f.RunbookID, string(f.Status), f.TenantID, f.Cursor); err != nil {
 		return nil, err
 	}
-	var where []string
-	var args []any
-	for _, c := range []struct {
-		column, value string
-	}{
-		{"runbook_id = ", f.RunbookID},
-		{"status = ", string(f.Status)},
-		{"tenant_id = ", f.TenantID},
-		{"id < ", f.Cursor},
-	} {
-		if c.value != "" {
-			args = append(args, c.value)
-			where = append(where, c.column+"$"+strconv.Itoa(len(args)))
-		}
-	}
-	query := `SELECT ` + sqlrow.ExecutionColumns + ` FROM executions`
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = contract.DefaultListLimit
-	}
-	args = append(args, limit)
-	query += ` ORDER BY id DESC LIMIT $` + strconv.Itoa(len(args))
+	query, args := sqlrow.ListExecutionsQuery(f, sqlrow.Dollar)
 	out, err := queryAll(ctx, s, sqlrow.ScanExecution, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list executions: %w", err)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/runbookhq/runbook"
 	"github.com/runbookhq/runbook/store/internal/contract"
@@ -67,31 +66,7 @@ func (s *Store) ListExecutions(ctx context.Context, f runbook.ExecutionFilter) (
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	var where []string
-	var args []any
-	for _, c := range []struct {
-		column, value string
-	}{
-		{"runbook_id = ?", f.RunbookID},
-		{"status = ?", string(f.Status)},
-		{"tenant_id = ?", f.TenantID},
-		{"id < ?", f.Cursor},
-	} {
-		if c.value != "" {
-			where = append(where, c.column)
-			args = append(args, c.value)
-		}
-	}
-	query := `SELECT ` + sqlrow.ExecutionColumns + ` FROM executions`
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = contract.DefaultListLimit
-	}
-	query += ` ORDER BY id DESC LIMIT ?`
-	args = append(args, limit)
+	query, args := sqlrow.ListExecutionsQuery(f, sqlrow.Question)
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list executions: %w", err)

@@ -144,3 +144,25 @@ func TestAppendAll(t *testing.T) {
 		t.Fatalf("AppendAll of failing rows = %v, want %v", err, broken)
 	}
 }
+
+func TestListExecutionsQuery(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		f         runbook.ExecutionFilter
+		ph        Placeholder
+		where     string
+		args      string
+		lastParam string
+	}{
+		{runbook.ExecutionFilter{}, Dollar, "", "[100]", "$1"},
+		{runbook.ExecutionFilter{RunbookID: "rb", Status: runbook.ExecutionRunning, TenantID: "t", Cursor: "c", Limit: 7}, Dollar,
+			" WHERE runbook_id = $1 AND status = $2 AND tenant_id = $3 AND id < $4", "[rb running t c 7]", "$5"},
+		{runbook.ExecutionFilter{TenantID: "t", Limit: 3}, Question, " WHERE tenant_id = ?", "[t 3]", "?"},
+	} {
+		query, args := ListExecutionsQuery(c.f, c.ph)
+		want := `SELECT ` + ExecutionColumns + ` FROM executions` + c.where + ` ORDER BY id DESC LIMIT ` + c.lastParam
+		if query != want || fmt.Sprint(args) != c.args {
+			t.Errorf("ListExecutionsQuery(%+v) = %q, %v; want %q, %s", c.f, query, args, want, c.args)
+		}
+	}
+}
