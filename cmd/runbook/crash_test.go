@@ -104,10 +104,11 @@ func inspect(t *testing.T, db string) (*runbook.Execution, []runbook.Event) {
 	return x, history
 }
 
-func TestKillDuringAStepLosesNothing(t *testing.T) {
-	t.Parallel()
-	s := newCrashService(t)
-	file := writeFile(t, "crashy.yaml", strings.ReplaceAll(`
+// writeCrashyRunbook writes a runbook of three sequential steps calling s:
+// /once and /last answer at once, /hold waits until the test releases it.
+func writeCrashyRunbook(t *testing.T, s *crashService) string {
+	t.Helper()
+	return writeFile(t, "crashy.yaml", strings.ReplaceAll(`
 id: crashy
 version: "1"
 steps:
@@ -115,6 +116,12 @@ steps:
   - {id: held, type: call-service, dependsOn: [first], config: {url: "STUB/hold", method: POST}}
   - {id: last, type: call-service, dependsOn: [held], config: {url: "STUB/last", method: POST}}
 `, "STUB", s.srv.URL))
+}
+
+func TestKillDuringAStepLosesNothing(t *testing.T) {
+	t.Parallel()
+	s := newCrashService(t)
+	file := writeCrashyRunbook(t, s)
 	db := filepath.Join(t.TempDir(), "runbook.db")
 
 	run := startProcess(t, "run", file, "--store", "sqlite:"+db)

@@ -323,14 +323,7 @@ func TestServeErrorStatuses(t *testing.T) {
 func TestServeKillDuringARunAndRestartFinishesIt(t *testing.T) {
 	t.Parallel()
 	s := newCrashService(t)
-	file := writeFile(t, "crashy.yaml", strings.ReplaceAll(`
-id: crashy
-version: "1"
-steps:
-  - {id: first, type: call-service, config: {url: "STUB/once", method: POST}}
-  - {id: held, type: call-service, dependsOn: [first], config: {url: "STUB/hold", method: POST}}
-  - {id: last, type: call-service, dependsOn: [held], config: {url: "STUB/last", method: POST}}
-`, "STUB", s.srv.URL))
+	file := writeCrashyRunbook(t, s)
 	db := filepath.Join(t.TempDir(), "runbook.db")
 
 	first, url := serveOn(t, db)
