@@ -117,6 +117,11 @@ func (c *BenchCommand) runMedians(ctx context.Context, workloads []string, runs 
 			args := append([]string{"bench", w, "--output", "json"}, flags...)
 			cmd := exec.CommandContext(ctx, self, args...)
 			cmd.Stderr = c.stdio.Err
+			// Interrupted, a run is asked to stop as a user would, so that
+			// it drops its schema or deletes its files; killed only if it
+			// does not.
+			cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+			cmd.WaitDelay = time.Minute
 			out, err := cmd.Output()
 			if err != nil {
 				return fmt.Errorf("%s, run %d of %d: %w", w, round, runs, err)

@@ -2,10 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestBenchSmoke checks that every workload runs and reports its figures;
@@ -139,4 +142,40 @@ func median3(vs []float64) float64 {
 	s := append([]float64(nil), vs...)
 	slices.Sort(s)
 	return s[1]
+}
+
+// TestBenchRunsInterruptedLeavesNothing interrupts `bench --runs` while a
+// run is writing its database: the run is asked to stop, not killed, and
+// deletes its files.
+func TestBenchRunsInterruptedLeavesNothing(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	base := filepath.Join(dir, "bench.db")
+	// park opens its store first, then takes minutes to park a million.
+	p := startProcess(t, "bench", "park", "--runs", "2", "--store", "sqlite:"+base, "--executions", "1000000")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(base + ".1"); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the first run did not create %s.1", base)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(time.Minute):
+		t.Fatal("bench did not stop after an interrupt")
+	}
+	left, err := filepath.Glob(base + "*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) > 0 {
+		t.Fatalf("files left after an interrupted run: %v", left)
+	}
 }

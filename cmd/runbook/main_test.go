@@ -84,6 +84,9 @@ func startProcess(t *testing.T, args ...string) *process {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = t.TempDir()
+	// A process group of its own, so that the cleanup also ends the
+	// processes it started (bench --runs), which hold its output open.
+	ownProcessGroup(cmd)
 	p := &process{t: t, cmd: cmd, added: make(chan struct{}, 1), done: make(chan struct{})}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -119,7 +122,7 @@ func startProcess(t *testing.T, args ...string) *process {
 		close(p.done)
 	}()
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
+		killProcessGroup(cmd)
 		<-p.done
 	})
 	return p
