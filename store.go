@@ -30,10 +30,12 @@ type RunbookStore interface {
 	// GetRunbook returns one version; ENOTFOUND if absent.
 	GetRunbook(ctx context.Context, id, version string) (*RunbookRecord, error)
 	// ListRunbookVersions returns every version of id, oldest first;
-	// ENOTFOUND if there is none.
+	// ENOTFOUND if there is none. The records have no Definition (nil):
+	// listing costs the same however large the definitions, and
+	// GetRunbook returns one whole.
 	ListRunbookVersions(ctx context.Context, id string) ([]*RunbookRecord, error)
 	// ListRunbooks returns every version of every runbook, ordered by id then
-	// creation.
+	// creation, without their definitions, as ListRunbookVersions.
 	ListRunbooks(ctx context.Context) ([]*RunbookRecord, error)
 }
 

@@ -52,7 +52,8 @@ func (s *Store) GetRunbook(ctx context.Context, id, version string) (*runbook.Ru
 	return nil, contract.ErrRunbookNotFound(id, version)
 }
 
-// ListRunbookVersions returns every version of a runbook, oldest first.
+// ListRunbookVersions returns every version of a runbook, oldest first,
+// without their definitions.
 func (s *Store) ListRunbookVersions(ctx context.Context, id string) ([]*runbook.RunbookRecord, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
@@ -64,13 +65,13 @@ func (s *Store) ListRunbookVersions(ctx context.Context, id string) ([]*runbook.
 	}
 	out := make([]*runbook.RunbookRecord, len(versions))
 	for i, r := range versions {
-		out[i] = copyRunbook(r)
+		out[i] = summary(r)
 	}
 	return out, nil
 }
 
 // ListRunbooks returns every version of every runbook, ordered by id then
-// creation.
+// creation, without their definitions.
 func (s *Store) ListRunbooks(ctx context.Context) ([]*runbook.RunbookRecord, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
@@ -84,8 +85,16 @@ func (s *Store) ListRunbooks(ctx context.Context) ([]*runbook.RunbookRecord, err
 	var out []*runbook.RunbookRecord
 	for _, id := range ids {
 		for _, r := range s.runbooks[id] {
-			out = append(out, copyRunbook(r))
+			out = append(out, summary(r))
 		}
 	}
 	return out, nil
+}
+
+// summary returns a copy of r without its definition, as the lists return
+// records.
+func summary(r *runbook.RunbookRecord) *runbook.RunbookRecord {
+	c := *r
+	c.Definition = nil
+	return &c
 }

@@ -66,7 +66,8 @@ func (s *Store) getRunbook(ctx context.Context, id, version string) (*runbook.Ru
 	return sqlrow.ScanRunbook(s.pool.QueryRow(ctx, `SELECT `+sqlrow.RunbookColumns+` FROM runbooks WHERE id = $1 AND version = $2`, id, version))
 }
 
-// ListRunbookVersions returns every version of a runbook, oldest first.
+// ListRunbookVersions returns every version of a runbook, oldest first,
+// without their definitions.
 func (s *Store) ListRunbookVersions(ctx context.Context, id string) ([]*runbook.RunbookRecord, error) {
 	if err := s.check(); err != nil {
 		return nil, err
@@ -74,7 +75,7 @@ func (s *Store) ListRunbookVersions(ctx context.Context, id string) ([]*runbook.
 	if !storable(id) {
 		return nil, contract.ErrRunbookIDNotFound(id)
 	}
-	out, err := queryAll(ctx, s, sqlrow.ScanRunbook, `SELECT `+sqlrow.RunbookColumns+` FROM runbooks WHERE id = $1 ORDER BY created_at, pk`, id)
+	out, err := queryAll(ctx, s, sqlrow.ScanRunbookSummary, `SELECT `+sqlrow.RunbookSummaryColumns+` FROM runbooks WHERE id = $1 ORDER BY created_at, pk`, id)
 	if err != nil {
 		return nil, fmt.Errorf("list versions of runbook %s: %w", id, err)
 	}
@@ -85,12 +86,12 @@ func (s *Store) ListRunbookVersions(ctx context.Context, id string) ([]*runbook.
 }
 
 // ListRunbooks returns every version of every runbook, ordered by id then
-// creation.
+// creation, without their definitions.
 func (s *Store) ListRunbooks(ctx context.Context) ([]*runbook.RunbookRecord, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	out, err := queryAll(ctx, s, sqlrow.ScanRunbook, `SELECT `+sqlrow.RunbookColumns+` FROM runbooks ORDER BY id, created_at, pk`)
+	out, err := queryAll(ctx, s, sqlrow.ScanRunbookSummary, `SELECT `+sqlrow.RunbookSummaryColumns+` FROM runbooks ORDER BY id, created_at, pk`)
 	if err != nil {
 		return nil, fmt.Errorf("list runbooks: %w", err)
 	}

@@ -68,12 +68,13 @@ func (s *Store) GetRunbook(ctx context.Context, id, version string) (*runbook.Ru
 	return r, nil
 }
 
-// ListRunbookVersions returns every version of a runbook, oldest first.
+// ListRunbookVersions returns every version of a runbook, oldest first,
+// without their definitions.
 func (s *Store) ListRunbookVersions(ctx context.Context, id string) ([]*runbook.RunbookRecord, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	out, err := s.queryRunbooks(ctx, `SELECT `+sqlrow.RunbookColumns+` FROM runbooks WHERE id = ? ORDER BY created_at, pk`, id)
+	out, err := s.queryRunbooks(ctx, `SELECT `+sqlrow.RunbookSummaryColumns+` FROM runbooks WHERE id = ? ORDER BY created_at, pk`, id)
 	if err != nil {
 		return nil, fmt.Errorf("list versions of runbook %s: %w", id, err)
 	}
@@ -84,23 +85,24 @@ func (s *Store) ListRunbookVersions(ctx context.Context, id string) ([]*runbook.
 }
 
 // ListRunbooks returns every version of every runbook, ordered by id then
-// creation.
+// creation, without their definitions.
 func (s *Store) ListRunbooks(ctx context.Context) ([]*runbook.RunbookRecord, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	out, err := s.queryRunbooks(ctx, `SELECT `+sqlrow.RunbookColumns+` FROM runbooks ORDER BY id, created_at, pk`)
+	out, err := s.queryRunbooks(ctx, `SELECT `+sqlrow.RunbookSummaryColumns+` FROM runbooks ORDER BY id, created_at, pk`)
 	if err != nil {
 		return nil, fmt.Errorf("list runbooks: %w", err)
 	}
 	return out, nil
 }
 
+// queryRunbooks reads rows of RunbookSummaryColumns.
 func (s *Store) queryRunbooks(ctx context.Context, query string, args ...any) ([]*runbook.RunbookRecord, error) {
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	return sqlrow.AppendAll(nil, rows, sqlrow.ScanRunbook)
+	return sqlrow.AppendAll(nil, rows, sqlrow.ScanRunbookSummary)
 }

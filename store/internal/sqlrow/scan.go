@@ -37,12 +37,15 @@ func AppendAll[T any](dst []*T, rows Rows, scan func(Scanner) (*T, error)) ([]*T
 // The column lists of the tables, in the order the Scan functions read
 // them and the stores' statements write them.
 const (
-	RunbookColumns   = `id, version, name, description, step_count, definition, hash, created_at`
-	ExecutionColumns = `id, runbook_id, runbook_version, tenant_id, idempotency_key, parent_id, status, seq, created_at, updated_at, data, static`
-	StepColumns      = `execution_id, step_id, iteration, status, data`
-	TaskColumns      = `execution_id, task_key, kind, step_id, iteration, attempt, timer, due_at, owner, lease_expires_at, deliveries, payload`
-	WaitColumns      = `execution_id, step_id, iteration, kind, tenant_id, event_type, correlation_id, approvers, deadline, created_at, since`
-	InboxColumns     = `id, tenant_id, type, correlation_id, payload, received_at`
+	RunbookColumns = `id, version, name, description, step_count, definition, hash, created_at`
+	// RunbookSummaryColumns are RunbookColumns but the definition, for
+	// the lists.
+	RunbookSummaryColumns = `id, version, name, description, step_count, hash, created_at`
+	ExecutionColumns      = `id, runbook_id, runbook_version, tenant_id, idempotency_key, parent_id, status, seq, created_at, updated_at, data, static`
+	StepColumns           = `execution_id, step_id, iteration, status, data`
+	TaskColumns           = `execution_id, task_key, kind, step_id, iteration, attempt, timer, due_at, owner, lease_expires_at, deliveries, payload`
+	WaitColumns           = `execution_id, step_id, iteration, kind, tenant_id, event_type, correlation_id, approvers, deadline, created_at, since`
+	InboxColumns          = `id, tenant_id, type, correlation_id, payload, received_at`
 )
 
 // ScanRunbook reads a row of RunbookColumns.
@@ -53,6 +56,18 @@ func ScanRunbook(sc Scanner) (*runbook.RunbookRecord, error) {
 		return nil, err
 	}
 	r.Definition = Unblob(r.Definition)
+	r.CreatedAt = FromMicros(created)
+	return &r, nil
+}
+
+// ScanRunbookSummary reads a row of RunbookSummaryColumns: a record
+// without its definition.
+func ScanRunbookSummary(sc Scanner) (*runbook.RunbookRecord, error) {
+	var r runbook.RunbookRecord
+	var created int64
+	if err := sc.Scan(&r.ID, &r.Version, &r.Name, &r.Description, &r.StepCount, &r.Hash, &created); err != nil {
+		return nil, err
+	}
 	r.CreatedAt = FromMicros(created)
 	return &r, nil
 }
