@@ -42,8 +42,9 @@ func (b *rowBatch) empty() bool {
 		len(b.stepRows) == 0 && len(b.taskRows) == 0 && len(b.waitRows) == 0
 }
 
-// add queues the rows of an accepted transition.
-func (b *rowBatch) add(t *runbook.Transition, events [][]byte) {
+// add queues the rows of an accepted transition of the execution whose pk
+// is pk.
+func (b *rowBatch) add(t *runbook.Transition, pk int64, events [][]byte) {
 	e := t.Execution
 	if t.ClearAll {
 		b.clears = append(b.clears, e.ID)
@@ -52,10 +53,10 @@ func (b *rowBatch) add(t *runbook.Transition, events [][]byte) {
 	b.delWaits = append(b.delWaits, t.DeleteWaits...)
 	for i := range t.Events {
 		ev := &t.Events[i]
-		b.events = append(b.events, []any{e.ID, ev.Seq, string(ev.Type), ev.StepID, sqlrow.Micros(ev.Time), events[i]})
+		b.events = append(b.events, []any{pk, ev.Seq, string(ev.Type), ev.StepID, sqlrow.Micros(ev.Time), events[i]})
 	}
 	for _, st := range t.Steps {
-		row := []any{e.ID, st.StepID, st.Iteration, string(st.Status), sqlrow.Blob(st.Data)}
+		row := []any{pk, st.StepID, st.Iteration, string(st.Status), sqlrow.Blob(st.Data)}
 		if i, ok := b.puts.Step(pending.StepRef{ExecutionID: e.ID, StepID: st.StepID, Iteration: st.Iteration}, len(b.stepRows)); ok {
 			b.stepRows[i] = row
 			continue
@@ -139,12 +140,6 @@ func multiSQL(kind multiKind, n int) string {
 		row := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
 		return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
 	}
-	// History and step rows name their execution by id; the table holds
-	// its pk, looked up by the statement itself.
-	byPK := func(width int) string {
-		row := "((SELECT pk FROM executions WHERE id = ?), " + strings.TrimSuffix(strings.Repeat("?, ", width-1), ", ") + ")"
-		return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
-	}
 	placeholders := strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 	switch kind {
 	case clearTasks:
@@ -156,9 +151,9 @@ func multiSQL(kind multiKind, n int) string {
 	case deleteWaits:
 		return `DELETE FROM waits WHERE (execution_id, step_id, iteration) IN (VALUES ` + values(3) + `)`
 	case insertEvents:
-		return `INSERT INTO history (execution_pk, seq, type, step_id, event_time, event) VALUES ` + byPK(6)
+		return `INSERT INTO history (execution_pk, seq, type, step_id, event_time, event) VALUES ` + values(6)
 	case upsertSteps:
-		return `INSERT INTO steps (execution_pk, step_id, iteration, status, data) VALUES ` + byPK(5) + `
+		return `INSERT INTO steps (execution_pk, step_id, iteration, status, data) VALUES ` + values(5) + `
 ON CONFLICT (execution_pk, step_id, iteration) DO UPDATE SET status = excluded.status, data = excluded.data`
 	case upsertTasks:
 		return `INSERT INTO tasks (` + sqlrow.TaskColumns + `) VALUES ` + values(12) + `

@@ -49,8 +49,9 @@ func (s *Store) commit(ctx context.Context, txs []*runbook.Transition) ([]runboo
 	if len(txs) == 0 {
 		return results, 0, nil
 	}
+	c := &committer{st: s.stmts, pks: s.pks, learned: make(map[string]int64), rows: newRowBatch()}
 	n, err := s.write(ctx, func(tx *sql.Tx) error {
-		c := &committer{st: s.stmts, tx: newTxStmts(tx), rows: newRowBatch()}
+		c.tx = newTxStmts(tx)
 		for i, t := range txs {
 			if t != nil && t.Execution != nil && c.rows.puts.Conflicts(t) {
 				if err := c.rows.flush(ctx, tx, s.multi); err != nil {
@@ -68,6 +69,7 @@ func (s *Store) commit(ctx context.Context, txs []*runbook.Transition) ([]runboo
 	if err != nil {
 		return nil, 0, fmt.Errorf("commit: %w", err)
 	}
+	s.pks.update(c.learned, c.ended)
 	return results, n, nil
 }
 
@@ -76,6 +78,11 @@ type committer struct {
 	st   *statements
 	tx   *txStmts
 	rows *rowBatch
+	pks  *pkCache
+	// learned holds the pks this transaction inserted or looked up, for
+	// the cache once it has committed; ended the executions that ended.
+	learned map[string]int64
+	ended   []string
 }
 
 func (c *committer) exec(ctx context.Context, s *sql.Stmt, args ...any) (sql.Result, error) {
@@ -93,17 +100,21 @@ func (c *committer) apply(ctx context.Context, t *runbook.Transition) (runbook.C
 		return runbook.CommitResult{Err: err}, nil
 	}
 	e := t.Execution
+	var pk int64
 	var refusal error
 	if t.Create {
-		refusal, err = c.insertExecution(ctx, e)
+		pk, refusal, err = c.insertExecution(ctx, e)
 	} else {
-		refusal, err = c.updateExecution(ctx, e, t.ExpectedSeq)
+		pk, refusal, err = c.updateExecution(ctx, e, t.ExpectedSeq)
 	}
 	if err != nil || refusal != nil {
 		return runbook.CommitResult{Err: refusal}, err
 	}
+	if e.Status.Terminal() {
+		c.ended = append(c.ended, e.ID)
+	}
 
-	c.rows.add(t, events)
+	c.rows.add(t, pk, events)
 	var res runbook.CommitResult
 	if len(t.MatchInbox) > 0 {
 		res.Inbox = make([][]*runbook.InboxEvent, len(t.MatchInbox))
@@ -116,19 +127,54 @@ func (c *committer) apply(ctx context.Context, t *runbook.Transition) (runbook.C
 	return res, nil
 }
 
-// insertExecution inserts a new execution row, or returns why it cannot:
-// the id or the idempotency key is taken. ON CONFLICT DO NOTHING keeps the
-// transaction usable for the other transitions (PostgreSQL would abort it
-// on a failed statement).
-func (c *committer) insertExecution(ctx context.Context, e *runbook.ExecutionRecord) (refusal, err error) {
+// pk returns the pk of execution id, or false when there is no such
+// execution.
+func (c *committer) pk(ctx context.Context, id string) (int64, bool, error) {
+	if pk, ok := c.learned[id]; ok {
+		return pk, true, nil
+	}
+	if pk, ok := c.pks.get(id); ok {
+		return pk, true, nil
+	}
+	var pk int64
+	err := c.tx.get(ctx, c.st.executionPK).QueryRowContext(ctx, id).Scan(&pk)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, false, nil
+	case err != nil:
+		return 0, false, fmt.Errorf("read execution pk: %w", err)
+	}
+	c.learned[id] = pk
+	return pk, true, nil
+}
+
+// insertExecution inserts a new execution row and returns its pk, or
+// returns why it cannot: the id or the idempotency key is taken. ON
+// CONFLICT DO NOTHING keeps the transaction usable for the other
+// transitions (PostgreSQL would abort it on a failed statement).
+func (c *committer) insertExecution(ctx context.Context, e *runbook.ExecutionRecord) (pk int64, refusal, err error) {
 	res, err := c.exec(ctx, c.st.insertExecution, e.ID, e.RunbookID, e.RunbookVersion, e.TenantID, e.IdempotencyKey,
 		e.ParentID, string(e.Status), e.Seq, sqlrow.Micros(e.CreatedAt), sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data), sqlrow.Blob(e.Static))
 	if err != nil {
-		return nil, fmt.Errorf("insert execution: %w", err)
+		return 0, nil, fmt.Errorf("insert execution: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 1 {
-		return nil, err
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, nil, fmt.Errorf("insert execution: %w", err)
 	}
+	if n == 1 {
+		if pk, err = res.LastInsertId(); err != nil {
+			return 0, nil, fmt.Errorf("insert execution: %w", err)
+		}
+		c.learned[e.ID] = pk
+		return pk, nil, nil
+	}
+	refusal, err = c.insertRefusal(ctx, e)
+	return 0, refusal, err
+}
+
+// insertRefusal says why an execution row was not inserted.
+func (c *committer) insertRefusal(ctx context.Context, e *runbook.ExecutionRecord) (refusal, err error) {
 	var seq int64
 	var tenant, key string
 	err = c.tx.get(ctx, c.st.executionState).QueryRowContext(ctx, e.ID).Scan(&seq, &tenant, &key)
@@ -145,18 +191,35 @@ func (c *committer) insertExecution(ctx context.Context, e *runbook.ExecutionRec
 	return contract.ErrKeyTaken(e.TenantID, e.IdempotencyKey, other), nil
 }
 
-// updateExecution replaces the execution row if its seq is expectedSeq,
-// or returns why it does not: the row is absent, changed since, or would
-// change tenant or idempotency key.
-func (c *committer) updateExecution(ctx context.Context, e *runbook.ExecutionRecord, expectedSeq int64) (refusal, err error) {
-	res, err := c.exec(ctx, c.st.updateExecution, string(e.Status), e.Seq, sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data),
-		e.ID, expectedSeq, e.TenantID, e.IdempotencyKey)
+// updateExecution replaces the execution row if its seq is expectedSeq
+// and returns its pk, or returns why it does not: the row is absent,
+// changed since, or would change tenant or idempotency key.
+func (c *committer) updateExecution(ctx context.Context, e *runbook.ExecutionRecord, expectedSeq int64) (pk int64, refusal, err error) {
+	pk, found, err := c.pk(ctx, e.ID)
 	if err != nil {
-		return nil, fmt.Errorf("update execution: %w", err)
+		return 0, nil, err
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 1 {
-		return nil, err
+	if !found {
+		return 0, contract.ErrExecutionNotFound(e.ID), nil
 	}
+	res, err := c.exec(ctx, c.st.updateExecution, string(e.Status), e.Seq, sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data),
+		pk, e.ID, expectedSeq, e.TenantID, e.IdempotencyKey)
+	if err != nil {
+		return 0, nil, fmt.Errorf("update execution: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, nil, fmt.Errorf("update execution: %w", err)
+	}
+	if n == 1 {
+		return pk, nil, nil
+	}
+	refusal, err = c.updateRefusal(ctx, e, expectedSeq)
+	return 0, refusal, err
+}
+
+// updateRefusal says why an execution row was not updated.
+func (c *committer) updateRefusal(ctx context.Context, e *runbook.ExecutionRecord, expectedSeq int64) (refusal, err error) {
 	var seq int64
 	var tenant, key string
 	err = c.tx.get(ctx, c.st.executionState).QueryRowContext(ctx, e.ID).Scan(&seq, &tenant, &key)

@@ -258,3 +258,67 @@ func TestCloseReleasesLock(t *testing.T) {
 		}
 	}
 }
+
+// TestRolledBackCommitLeavesNoTrace checks that a batch the database
+// rejects writes nothing, and that what the store learned inside it (the
+// row number of an execution it inserted) is not used afterwards: the
+// number is given to the next execution, and the history of the rejected
+// one, created again, must not land on that one's rows.
+func TestRolledBackCommitLeavesNoTrace(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "runbook.db")
+	s := openStore(t, path)
+	// A trigger stands for a failure of the disk or of the database in the
+	// middle of a batch.
+	raw := rawDB(t, path)
+	if _, err := raw.ExecContext(ctx, `CREATE TRIGGER refuse_boom BEFORE INSERT ON history
+WHEN NEW.step_id = 'boom' BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END`); err != nil {
+		t.Fatal(err)
+	}
+	execution := func(id string) *runbook.ExecutionRecord {
+		return &runbook.ExecutionRecord{ID: id, RunbookID: "triage", RunbookVersion: "1", TenantID: "t",
+			Status: runbook.ExecutionRunning, Seq: 1, CreatedAt: at(0), UpdatedAt: at(0), Data: []byte(`{"id":"` + id + `"}`)}
+	}
+	create := func(id, stepID string) *runbook.Transition {
+		return &runbook.Transition{Create: true, Execution: execution(id),
+			Events: []runbook.Event{{Seq: 1, Type: runbook.EventExecutionStarted, Time: at(0), StepID: stepID}}}
+	}
+	next := func(id string, seq int64) *runbook.Transition {
+		rec := execution(id)
+		rec.Seq = seq
+		return &runbook.Transition{Execution: rec, ExpectedSeq: seq - 1,
+			Events: []runbook.Event{{Seq: seq, Type: runbook.EventStepCompleted, Time: at(int(seq)), StepID: id + "-step"}}}
+	}
+
+	if _, err := s.Commit(ctx, []*runbook.Transition{create("a", ""), next("a", 2), create("b", "boom")}); err == nil {
+		t.Fatal("Commit of a batch the database refuses succeeded")
+	}
+	for _, id := range []string{"a", "b"} {
+		if _, _, err := s.GetExecution(ctx, id); runbook.ErrorCode(err) != runbook.ENOTFOUND {
+			t.Fatalf("GetExecution(%s) after a rolled-back batch: %v, want ENOTFOUND", id, err)
+		}
+	}
+	// c takes the row number a had in the rolled-back batch.
+	if res, err := s.Commit(ctx, []*runbook.Transition{create("c", "")}); err != nil || res[0].Err != nil {
+		t.Fatalf("Commit(create c) = %v, %v", res, err)
+	}
+	if res, err := s.Commit(ctx, []*runbook.Transition{next("a", 2)}); err != nil || runbook.ErrorCode(res[0].Err) != runbook.ENOTFOUND {
+		t.Fatalf("Commit(next of a, never created) = %v, %v; want ENOTFOUND", res, err)
+	}
+	if res, err := s.Commit(ctx, []*runbook.Transition{create("a", ""), next("c", 2)}); err != nil || res[0].Err != nil || res[1].Err != nil {
+		t.Fatalf("Commit(create a, next c) = %v, %v", res, err)
+	}
+	if res, err := s.Commit(ctx, []*runbook.Transition{next("a", 2)}); err != nil || res[0].Err != nil {
+		t.Fatalf("Commit(next a) = %v, %v", res, err)
+	}
+	for _, id := range []string{"a", "c"} {
+		events, err := s.ListHistory(ctx, id, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(events) != 2 || events[0].Type != runbook.EventExecutionStarted || events[1].StepID != id+"-step" {
+			t.Fatalf("history of %s = %+v, want its start and its own step", id, events)
+		}
+	}
+}

@@ -22,7 +22,9 @@ ON CONFLICT DO NOTHING`
 	// clause: they are fixed at creation, and a mismatch refuses the
 	// update without costing a read on the happy path.
 	sqlUpdateExecution = `UPDATE executions SET status = ?, seq = ?, updated_at = ?, data = ?
-WHERE id = ? AND seq = ? AND tenant_id = ? AND idempotency_key = ?`
+WHERE pk = ? AND id = ? AND seq = ? AND tenant_id = ? AND idempotency_key = ?`
+
+	sqlSelectExecutionPK = `SELECT pk FROM executions WHERE id = ?`
 
 	sqlSelectExecutionState = `SELECT seq, tenant_id, idempotency_key FROM executions WHERE id = ?`
 
@@ -48,6 +50,7 @@ RETURNING ` + sqlrow.TaskColumns
 type statements struct {
 	insertExecution *sql.Stmt
 	updateExecution *sql.Stmt
+	executionPK     *sql.Stmt
 	executionState  *sql.Stmt
 	executionByKey  *sql.Stmt
 	matchInbox      *sql.Stmt
@@ -63,6 +66,7 @@ func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 	}{
 		{&st.insertExecution, sqlInsertExecution},
 		{&st.updateExecution, sqlUpdateExecution},
+		{&st.executionPK, sqlSelectExecutionPK},
 		{&st.executionState, sqlSelectExecutionState},
 		{&st.executionByKey, sqlSelectExecutionByKey},
 		{&st.matchInbox, sqlMatchInbox},
@@ -81,7 +85,7 @@ func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
 func (st *statements) close() error {
 	var errs []error
 	for _, s := range []*sql.Stmt{
-		st.insertExecution, st.updateExecution, st.executionState, st.executionByKey, st.matchInbox, st.claimTasks,
+		st.insertExecution, st.updateExecution, st.executionPK, st.executionState, st.executionByKey, st.matchInbox, st.claimTasks,
 	} {
 		if s != nil {
 			errs = append(errs, s.Close())
