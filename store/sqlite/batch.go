@@ -84,7 +84,7 @@ func (b *rowBatch) add(t *runbook.Transition, pk int64, events [][]byte) {
 }
 
 // flush writes the queued rows and empties the batch.
-func (b *rowBatch) flush(ctx context.Context, tx *sql.Tx, m *multiStatements) error {
+func (b *rowBatch) flush(ctx context.Context, m *multiStatements) error {
 	if b.empty() {
 		return nil
 	}
@@ -107,7 +107,7 @@ func (b *rowBatch) flush(ctx context.Context, tx *sql.Tx, m *multiStatements) er
 		{clearTasks, clears}, {clearWaits, clears}, {deleteTasks, delTasks}, {deleteWaits, delWaits},
 		{insertEvents, b.events}, {upsertSteps, b.stepRows}, {upsertTasks, b.taskRows}, {upsertWaits, b.waitRows},
 	} {
-		if err := m.exec(ctx, tx, w.kind, w.rows); err != nil {
+		if err := m.exec(ctx, w.kind, w.rows); err != nil {
 			return err
 		}
 	}
@@ -172,15 +172,14 @@ ON CONFLICT (execution_id, step_id, iteration) DO UPDATE SET
 }
 
 // multiStatements holds the multi-row statements, prepared on the write
-// connection when the store opens (not inside a write transaction, which
-// holds the only write connection): one per kind and per power of two up
+// connection when the store opens: one per kind and per power of two up
 // to maxRows, so that any row count is written with at most eight
 // statements per kind.
 type multiStatements struct {
 	stmts [multiKinds][]*sql.Stmt // index i holds the statement for 1<<i rows
 }
 
-func prepareMulti(ctx context.Context, db *sql.DB) (*multiStatements, error) {
+func prepareMulti(ctx context.Context, db preparer) (*multiStatements, error) {
 	m := &multiStatements{}
 	for kind := multiKind(0); kind < multiKinds; kind++ {
 		for n := 1; n <= maxRows; n *= 2 {
@@ -197,7 +196,7 @@ func prepareMulti(ctx context.Context, db *sql.DB) (*multiStatements, error) {
 
 // exec writes rows, taking the largest prepared statement that fits each
 // time.
-func (m *multiStatements) exec(ctx context.Context, tx *sql.Tx, kind multiKind, rows [][]any) error {
+func (m *multiStatements) exec(ctx context.Context, kind multiKind, rows [][]any) error {
 	for len(rows) > 0 {
 		i := bits.Len(uint(min(len(rows), maxRows))) - 1
 		n := 1 << i
@@ -205,7 +204,7 @@ func (m *multiStatements) exec(ctx context.Context, tx *sql.Tx, kind multiKind, 
 		for _, r := range rows[:n] {
 			args = append(args, r...)
 		}
-		if _, err := tx.StmtContext(ctx, m.stmts[kind][i]).ExecContext(ctx, args...); err != nil {
+		if _, err := m.stmts[kind][i].ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("write %d rows: %w", n, err)
 		}
 		rows = rows[n:]

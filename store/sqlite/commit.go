@@ -50,11 +50,10 @@ func (s *Store) commit(ctx context.Context, txs []*runbook.Transition) ([]runboo
 		return results, 0, nil
 	}
 	c := &committer{st: s.stmts, pks: s.pks, learned: make(map[string]int64), rows: newRowBatch()}
-	n, err := s.write(ctx, func(tx *sql.Tx) error {
-		c.tx = newTxStmts(tx)
+	n, err := s.write(ctx, func(*sql.Conn) error {
 		for i, t := range txs {
 			if t != nil && t.Execution != nil && c.rows.puts.Conflicts(t) {
-				if err := c.rows.flush(ctx, tx, s.multi); err != nil {
+				if err := c.rows.flush(ctx, s.multi); err != nil {
 					return err
 				}
 			}
@@ -64,7 +63,7 @@ func (s *Store) commit(ctx context.Context, txs []*runbook.Transition) ([]runboo
 			}
 			results[i] = res
 		}
-		return c.rows.flush(ctx, tx, s.multi)
+		return c.rows.flush(ctx, s.multi)
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("commit: %w", err)
@@ -76,17 +75,12 @@ func (s *Store) commit(ctx context.Context, txs []*runbook.Transition) ([]runboo
 // committer applies transitions inside one write transaction.
 type committer struct {
 	st   *statements
-	tx   *txStmts
 	rows *rowBatch
 	pks  *pkCache
 	// learned holds the pks this transaction inserted or looked up, for
 	// the cache once it has committed; ended the executions that ended.
 	learned map[string]int64
 	ended   []string
-}
-
-func (c *committer) exec(ctx context.Context, s *sql.Stmt, args ...any) (sql.Result, error) {
-	return c.tx.get(ctx, s).ExecContext(ctx, args...)
 }
 
 // apply applies one transition. A refusal is returned in the result; the
@@ -137,7 +131,7 @@ func (c *committer) pk(ctx context.Context, id string) (int64, bool, error) {
 		return pk, true, nil
 	}
 	var pk int64
-	err := c.tx.get(ctx, c.st.executionPK).QueryRowContext(ctx, id).Scan(&pk)
+	err := c.st.executionPK.QueryRowContext(ctx, id).Scan(&pk)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return 0, false, nil
@@ -153,7 +147,7 @@ func (c *committer) pk(ctx context.Context, id string) (int64, bool, error) {
 // CONFLICT DO NOTHING keeps the transaction usable for the other
 // transitions (PostgreSQL would abort it on a failed statement).
 func (c *committer) insertExecution(ctx context.Context, e *runbook.ExecutionRecord) (pk int64, refusal, err error) {
-	res, err := c.exec(ctx, c.st.insertExecution, e.ID, e.RunbookID, e.RunbookVersion, e.TenantID, e.IdempotencyKey,
+	res, err := c.st.insertExecution.ExecContext(ctx, e.ID, e.RunbookID, e.RunbookVersion, e.TenantID, e.IdempotencyKey,
 		e.ParentID, string(e.Status), e.Seq, sqlrow.Micros(e.CreatedAt), sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data), sqlrow.Blob(e.Static))
 	if err != nil {
 		return 0, nil, fmt.Errorf("insert execution: %w", err)
@@ -177,7 +171,7 @@ func (c *committer) insertExecution(ctx context.Context, e *runbook.ExecutionRec
 func (c *committer) insertRefusal(ctx context.Context, e *runbook.ExecutionRecord) (refusal, err error) {
 	var seq int64
 	var tenant, key string
-	err = c.tx.get(ctx, c.st.executionState).QueryRowContext(ctx, e.ID).Scan(&seq, &tenant, &key)
+	err = c.st.executionState.QueryRowContext(ctx, e.ID).Scan(&seq, &tenant, &key)
 	switch {
 	case err == nil:
 		return contract.ErrExecutionExists(e.ID), nil
@@ -185,7 +179,7 @@ func (c *committer) insertRefusal(ctx context.Context, e *runbook.ExecutionRecor
 		return nil, fmt.Errorf("read execution: %w", err)
 	}
 	var other string
-	if err := c.tx.get(ctx, c.st.executionByKey).QueryRowContext(ctx, e.TenantID, e.IdempotencyKey).Scan(&other); err != nil {
+	if err := c.st.executionByKey.QueryRowContext(ctx, e.TenantID, e.IdempotencyKey).Scan(&other); err != nil {
 		return nil, fmt.Errorf("insert execution: no row inserted and no conflict found: %w", err)
 	}
 	return contract.ErrKeyTaken(e.TenantID, e.IdempotencyKey, other), nil
@@ -202,7 +196,7 @@ func (c *committer) updateExecution(ctx context.Context, e *runbook.ExecutionRec
 	if !found {
 		return 0, contract.ErrExecutionNotFound(e.ID), nil
 	}
-	res, err := c.exec(ctx, c.st.updateExecution, string(e.Status), e.Seq, sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data),
+	res, err := c.st.updateExecution.ExecContext(ctx, string(e.Status), e.Seq, sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data),
 		pk, e.ID, expectedSeq, e.TenantID, e.IdempotencyKey)
 	if err != nil {
 		return 0, nil, fmt.Errorf("update execution: %w", err)
@@ -222,7 +216,7 @@ func (c *committer) updateExecution(ctx context.Context, e *runbook.ExecutionRec
 func (c *committer) updateRefusal(ctx context.Context, e *runbook.ExecutionRecord, expectedSeq int64) (refusal, err error) {
 	var seq int64
 	var tenant, key string
-	err = c.tx.get(ctx, c.st.executionState).QueryRowContext(ctx, e.ID).Scan(&seq, &tenant, &key)
+	err = c.st.executionState.QueryRowContext(ctx, e.ID).Scan(&seq, &tenant, &key)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return contract.ErrExecutionNotFound(e.ID), nil
@@ -236,7 +230,7 @@ func (c *committer) updateRefusal(ctx context.Context, e *runbook.ExecutionRecor
 }
 
 func (c *committer) matchInbox(ctx context.Context, q *runbook.InboxQuery) ([]*runbook.InboxEvent, error) {
-	rows, err := c.tx.get(ctx, c.st.matchInbox).QueryContext(ctx, q.TenantID, q.Type, q.CorrelationID, sqlrow.Micros(q.Since))
+	rows, err := c.st.matchInbox.QueryContext(ctx, q.TenantID, q.Type, q.CorrelationID, sqlrow.Micros(q.Since))
 	if err != nil {
 		return nil, fmt.Errorf("match inbox: %w", err)
 	}

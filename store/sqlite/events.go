@@ -23,7 +23,7 @@ func (s *Store) DeliverEvent(ctx context.Context, ev *runbook.InboxEvent) ([]*ru
 		return nil, err
 	}
 	var out []*runbook.Wait
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx *sql.Conn) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO inbox (`+sqlrow.InboxColumns+`) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			ev.ID, ev.TenantID, ev.Type, ev.CorrelationID, sqlrow.Blob(ev.Payload), sqlrow.Micros(ev.ReceivedAt))
 		if err != nil {
@@ -81,7 +81,7 @@ func (s *Store) ListWaits(ctx context.Context, f runbook.WaitFilter) ([]*runbook
 	return out, nil
 }
 
-// querier is a *sql.DB or a *sql.Tx.
+// querier is a *sql.DB, a *sql.Tx or the write connection.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }

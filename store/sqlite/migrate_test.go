@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"path/filepath"
@@ -77,15 +78,17 @@ func TestConnectionSettings(t *testing.T) {
 	}
 	defer s.Close()
 	for _, c := range []struct {
-		db     *sql.DB
+		db interface {
+			QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+		}
 		pragma string
 		want   string
 	}{
-		{s.w, "journal_mode", "wal"},
-		{s.w, "synchronous", "1"}, // NORMAL: the store flushes the WAL itself after each commit (walSyncer)
-		{s.w, "busy_timeout", "5000"},
-		{s.w, "foreign_keys", "0"},
-		{s.w, "query_only", "0"},
+		{s.wc.conn, "journal_mode", "wal"},
+		{s.wc.conn, "synchronous", "1"}, // NORMAL: the store flushes the WAL itself after each commit (walSyncer)
+		{s.wc.conn, "busy_timeout", "5000"},
+		{s.wc.conn, "foreign_keys", "0"},
+		{s.wc.conn, "query_only", "0"},
 		{s.r, "busy_timeout", "5000"},
 		{s.r, "query_only", "1"},
 	} {

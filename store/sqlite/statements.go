@@ -10,7 +10,7 @@ import (
 )
 
 // The statements of the hot paths (Commit, ClaimTasks), prepared once on
-// the write connection. Every statement is plain SQL with ON CONFLICT
+// the write connection, on which they run. Every statement is plain SQL with ON CONFLICT
 // upserts, as PostgreSQL writes them.
 const (
 	sqlInsertExecution = `INSERT INTO executions (` + sqlrow.ExecutionColumns + `)
@@ -57,8 +57,13 @@ type statements struct {
 	claimTasks      *sql.Stmt
 }
 
+// preparer prepares statements: the write connection.
+type preparer interface {
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
 // prepare prepares every statement on db.
-func prepare(ctx context.Context, db *sql.DB) (*statements, error) {
+func prepare(ctx context.Context, db preparer) (*statements, error) {
 	st := &statements{}
 	for _, p := range []struct {
 		dst   **sql.Stmt
@@ -101,24 +106,4 @@ func firstLine(s string) string {
 		}
 	}
 	return s
-}
-
-// txStmts hands out the prepared statements bound to one transaction,
-// binding each one once.
-type txStmts struct {
-	tx    *sql.Tx
-	bound map[*sql.Stmt]*sql.Stmt
-}
-
-func newTxStmts(tx *sql.Tx) *txStmts {
-	return &txStmts{tx: tx, bound: make(map[*sql.Stmt]*sql.Stmt)}
-}
-
-func (t *txStmts) get(ctx context.Context, s *sql.Stmt) *sql.Stmt {
-	b := t.bound[s]
-	if b == nil {
-		b = t.tx.StmtContext(ctx, s)
-		t.bound[s] = b
-	}
-	return b
 }

@@ -25,7 +25,8 @@ import (
 type Store struct {
 	path  string
 	lock  *os.File
-	w     *sql.DB // one connection; every write, in BEGIN IMMEDIATE transactions
+	w     *sql.DB // one connection, held by wc once the store is open
+	wc    *writeConn
 	r     *sql.DB // query-only connections for reads
 	stmts *statements
 	multi *multiStatements // multi-row writes of Commit
@@ -109,10 +110,13 @@ func (s *Store) open(ctx context.Context, abs string) error {
 	if err := s.r.PingContext(ctx); err != nil {
 		return err
 	}
-	if s.stmts, err = prepare(ctx, s.w); err != nil {
+	if s.wc, err = openWriteConn(ctx, s.w); err != nil {
 		return err
 	}
-	s.multi, err = prepareMulti(ctx, s.w)
+	if s.stmts, err = prepare(ctx, s.wc.conn); err != nil {
+		return err
+	}
+	s.multi, err = prepareMulti(ctx, s.wc.conn)
 	return err
 }
 
@@ -153,7 +157,7 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := s.check(); err != nil {
 		return err
 	}
-	if err := s.w.PingContext(ctx); err != nil {
+	if err := s.wc.ping(ctx); err != nil {
 		return fmt.Errorf("ping store: %w", err)
 	}
 	if err := s.r.PingContext(ctx); err != nil {
@@ -185,6 +189,9 @@ func (s *Store) release() error {
 	if s.stmts != nil {
 		errs = append(errs, s.stmts.close())
 	}
+	if s.wc != nil {
+		errs = append(errs, s.wc.close())
+	}
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
@@ -204,7 +211,7 @@ func (s *Store) release() error {
 // writeTx runs fn in a write transaction (BEGIN IMMEDIATE), commits it and
 // returns once the commit is on disk; it rolls back when fn or the commit
 // fails.
-func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *Store) writeTx(ctx context.Context, fn func(wc *sql.Conn) error) error {
 	n, err := s.write(ctx, fn)
 	if err != nil {
 		return err
@@ -212,30 +219,25 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return s.wal.wait(n)
 }
 
-// write runs fn in a write transaction and commits it, and returns the
-// number of the write to wait for before anything depending on it is
-// acknowledged. It returns as soon as the write connection is free for the
-// next transaction, before the commit is on disk.
+// write runs fn in a write transaction on the write connection and commits
+// it, and returns the number of the write to wait for before anything
+// depending on it is acknowledged. It returns as soon as the write
+// connection is free for the next transaction, before the commit is on
+// disk.
 //
 // Once begun, a write is not interrupted by ctx: it is short (one
 // connection, local disk), and a cancellable context costs every statement
-// a watcher goroutine and a progress callback in the driver, and the
-// transaction another goroutine in database/sql.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) (uint64, error) {
+// a watcher goroutine and a progress callback in the driver.
+func (s *Store) write(ctx context.Context, fn func(wc *sql.Conn) error) (uint64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
 	ctx = context.WithoutCancel(ctx)
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback() //nolint:errcheck // the error of fn matters more
+	w := s.wc
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.tx(ctx, fn); err != nil {
 		return 0, err
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("commit: %w", err)
 	}
 	return s.wal.committed(), nil
 }
