@@ -37,5 +37,7 @@
 // iteration) find an execution's rows. A commit thus appends its rows to
 // the last pages of each table instead of dirtying one page per
 // execution, which halves the pages every commit writes to the WAL and
-// flushes.
+// flushes. The write path keeps the integer key of every running
+// execution in memory, so that its rows are written without looking the
+// text id up (see pkCache).
 package sqlite
