@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -208,20 +209,27 @@ func (h *harness) runOne(ctx context.Context, runbookID string, input any) (time
 }
 
 // clients runs n jobs with c concurrent workers and returns the latencies.
+// A worker takes the next job number itself as soon as it is free: no
+// goroutine hands the jobs out, whose own wait for a CPU on a saturated
+// machine would leave workers idle and lower the concurrency measured.
 func clients(ctx context.Context, n, c int, job func(i int) (time.Duration, bool, error)) ([]time.Duration, int, error) {
 	var (
 		mu        sync.Mutex
 		latencies = make([]time.Duration, 0, n)
 		failed    int
 		firstErr  error
-		next      = make(chan int)
+		next      atomic.Int64
 		wg        sync.WaitGroup
 	)
 	for w := 0; w < c; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
 				d, ok, err := job(i)
 				mu.Lock()
 				switch {
@@ -236,10 +244,6 @@ func clients(ctx context.Context, n, c int, job func(i int) (time.Duration, bool
 			}
 		}()
 	}
-	for i := 0; i < n && ctx.Err() == nil; i++ {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
 	if firstErr == nil {
 		firstErr = ctx.Err()
