@@ -50,7 +50,7 @@ func (s *Store) commit(ctx context.Context, txs []*runbook.Transition) ([]runboo
 		return results, 0, nil
 	}
 	c := &committer{st: s.stmts, pks: s.pks, learned: make(map[string]int64), rows: newRowBatch()}
-	n, err := s.write(ctx, func(*sql.Conn) error {
+	n, err := s.write(ctx, func(ctx context.Context, _ *sql.Conn) error {
 		for i, t := range txs {
 			if t != nil && t.Execution != nil && c.rows.puts.Conflicts(t) {
 				if err := c.rows.flush(ctx, s.multi); err != nil {

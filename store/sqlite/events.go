@@ -23,7 +23,7 @@ func (s *Store) DeliverEvent(ctx context.Context, ev *runbook.InboxEvent) ([]*ru
 		return nil, err
 	}
 	var out []*runbook.Wait
-	err := s.writeTx(ctx, func(tx *sql.Conn) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Conn) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO inbox (`+sqlrow.InboxColumns+`) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			ev.ID, ev.TenantID, ev.Type, ev.CorrelationID, sqlrow.Blob(ev.Payload), sqlrow.Micros(ev.ReceivedAt))
 		if err != nil {

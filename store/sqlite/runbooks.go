@@ -21,7 +21,7 @@ func (s *Store) PutRunbook(ctx context.Context, rec *runbook.RunbookRecord) (*ru
 		return nil, err
 	}
 	var out *runbook.RunbookRecord
-	err := s.writeTx(ctx, func(tx *sql.Conn) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Conn) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO runbooks (`+sqlrow.RunbookColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id, version) DO NOTHING`,
 			rec.ID, rec.Version, rec.Name, rec.Description, rec.StepCount, sqlrow.Blob(rec.Definition), rec.Hash, sqlrow.Micros(rec.CreatedAt))

@@ -211,7 +211,7 @@ func (s *Store) release() error {
 // writeTx runs fn in a write transaction (BEGIN IMMEDIATE), commits it and
 // returns once the commit is on disk; it rolls back when fn or the commit
 // fails.
-func (s *Store) writeTx(ctx context.Context, fn func(wc *sql.Conn) error) error {
+func (s *Store) writeTx(ctx context.Context, fn func(ctx context.Context, wc *sql.Conn) error) error {
 	n, err := s.write(ctx, fn)
 	if err != nil {
 		return err
@@ -227,8 +227,9 @@ func (s *Store) writeTx(ctx context.Context, fn func(wc *sql.Conn) error) error 
 //
 // Once begun, a write is not interrupted by ctx: it is short (one
 // connection, local disk), and a cancellable context costs every statement
-// a watcher goroutine and a progress callback in the driver.
-func (s *Store) write(ctx context.Context, fn func(wc *sql.Conn) error) (uint64, error) {
+// a watcher goroutine and a progress callback in the driver. fn gets a
+// context that is never cancelled, with ctx's values, for its statements.
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, wc *sql.Conn) error) (uint64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}

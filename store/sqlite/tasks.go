@@ -25,7 +25,7 @@ func (s *Store) ClaimTasks(ctx context.Context, owner string, now, leaseUntil ti
 	if limit <= 0 {
 		return out, nil
 	}
-	err := s.writeTx(ctx, func(tx *sql.Conn) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Conn) error {
 		rows, err := s.stmts.claimTasks.QueryContext(ctx, owner, sqlrow.Micros(leaseUntil), sqlrow.Micros(now), sqlrow.Micros(now), limit)
 		if err != nil {
 			return err
@@ -71,7 +71,7 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, until time.Time)
 	if err := s.check(); err != nil {
 		return err
 	}
-	err := s.writeTx(ctx, func(tx *sql.Conn) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Conn) error {
 		_, err := tx.ExecContext(ctx, `UPDATE tasks SET lease_expires_at = ? WHERE owner = ?`, sqlrow.Micros(until), owner)
 		return err
 	})
@@ -91,7 +91,7 @@ func (s *Store) ReleaseLeases(ctx context.Context, owner string) error {
 	if owner == "" {
 		query, args = `UPDATE tasks SET owner = '', lease_expires_at = ? WHERE owner <> ''`, args[:1]
 	}
-	err := s.writeTx(ctx, func(tx *sql.Conn) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Conn) error {
 		_, err := tx.ExecContext(ctx, query, args...)
 		return err
 	})

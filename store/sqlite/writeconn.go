@@ -41,7 +41,7 @@ func openWriteConn(ctx context.Context, db *sql.DB) (*writeConn, error) {
 
 // tx runs fn between BEGIN IMMEDIATE and COMMIT, and rolls back when fn or
 // the COMMIT fails. The caller holds mu.
-func (w *writeConn) tx(ctx context.Context, fn func(*sql.Conn) error) error {
+func (w *writeConn) tx(ctx context.Context, fn func(context.Context, *sql.Conn) error) error {
 	if _, err := w.begin.ExecContext(ctx); err != nil {
 		// A transaction left open by a failed ROLLBACK would refuse every
 		// later BEGIN: end it and try once more.
@@ -55,7 +55,7 @@ func (w *writeConn) tx(ctx context.Context, fn func(*sql.Conn) error) error {
 			return fmt.Errorf("begin: %w", err)
 		}
 	}
-	if err := fn(w.conn); err != nil {
+	if err := fn(ctx, w.conn); err != nil {
 		if rerr := w.endTx(ctx); rerr != nil {
 			return errors.Join(err, fmt.Errorf("roll back: %w", rerr))
 		}

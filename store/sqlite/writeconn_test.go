@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"path/filepath"
 	"testing"
@@ -23,7 +24,7 @@ func TestWriteRecoversFromOpenTransaction(t *testing.T) {
 	if _, err := s.wc.conn.ExecContext(ctx, `INSERT INTO inbox (id, tenant_id, type, correlation_id, payload, received_at) VALUES ('lost', 't', 'x', 'c', NULL, 0)`); err != nil {
 		t.Fatal(err)
 	}
-	err = s.writeTx(ctx, func(wc *sql.Conn) error {
+	err = s.writeTx(ctx, func(ctx context.Context, wc *sql.Conn) error {
 		_, err := wc.ExecContext(ctx, `INSERT INTO inbox (id, tenant_id, type, correlation_id, payload, received_at) VALUES ('kept', 't', 'x', 'c', NULL, 0)`)
 		return err
 	})
