@@ -9,9 +9,11 @@
 // not SQLite's (synchronous=NORMAL): it runs outside the write connection,
 // so that the next batch is written while the previous one is flushed, and
 // one flush covers every batch committed before it began
-// (runbook.PipelinedCommitter). Readers may see a commit a fraction of a
-// millisecond before it is on disk; nothing is acknowledged to a caller
-// before it is. All writes go through one
+// (runbook.PipelinedCommitter). Another connection sees a commit a
+// fraction of a millisecond before it is on disk, so a read returns only
+// once every write it may have seen is flushed: nothing a caller is told,
+// by a write or a read, can be taken back by a crash. All writes go
+// through one
 // connection and start with BEGIN IMMEDIATE, so they never deadlock on lock
 // upgrades; reads use a separate pool of query-only connections and see the
 // last committed state without blocking the writer.

@@ -78,6 +78,9 @@ func (s *Store) ListWaits(ctx context.Context, f runbook.WaitFilter) ([]*runbook
 	if err != nil {
 		return nil, fmt.Errorf("list waits: %w", err)
 	}
+	if err := s.durable(); err != nil { // also when a wait was deleted
+		return nil, fmt.Errorf("list waits: %w", err)
+	}
 	return out, nil
 }
 

@@ -41,6 +41,9 @@ WHERE e.id = ? ORDER BY s.step_id, s.iteration`, id)
 	if err != nil {
 		return nil, nil, fmt.Errorf("get steps of execution %s: %w", id, err)
 	}
+	if err := s.durable(); err != nil {
+		return nil, nil, fmt.Errorf("get execution %s: %w", id, err)
+	}
 	return rec, steps, nil
 }
 
@@ -56,6 +59,9 @@ func (s *Store) FindExecutionByKey(ctx context.Context, tenantID, key string) (s
 		return "", contract.ErrKeyNotFound(tenantID, key)
 	}
 	if err != nil {
+		return "", fmt.Errorf("find execution by key: %w", err)
+	}
+	if err := s.durable(); err != nil {
 		return "", fmt.Errorf("find execution by key: %w", err)
 	}
 	return id, nil
@@ -74,6 +80,9 @@ func (s *Store) ListExecutions(ctx context.Context, f runbook.ExecutionFilter) (
 	defer rows.Close()
 	out, err := sqlrow.AppendAll(nil, rows, sqlrow.ScanExecution)
 	if err != nil {
+		return nil, fmt.Errorf("list executions: %w", err)
+	}
+	if err := s.durable(); err != nil {
 		return nil, fmt.Errorf("list executions: %w", err)
 	}
 	return out, nil
@@ -124,6 +133,9 @@ func (s *Store) ListHistory(ctx context.Context, id string, afterSeq int64, limi
 		out = append(out, ev)
 	}
 	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list history of %s: %w", id, err)
+	}
+	if err := s.durable(); err != nil {
 		return nil, fmt.Errorf("list history of %s: %w", id, err)
 	}
 	return out, nil

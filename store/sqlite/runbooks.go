@@ -65,6 +65,9 @@ func (s *Store) GetRunbook(ctx context.Context, id, version string) (*runbook.Ru
 	if err != nil {
 		return nil, fmt.Errorf("get runbook %s %s: %w", id, version, err)
 	}
+	if err := s.durable(); err != nil {
+		return nil, fmt.Errorf("get runbook %s %s: %w", id, version, err)
+	}
 	return r, nil
 }
 
@@ -104,5 +107,9 @@ func (s *Store) queryRunbooks(ctx context.Context, query string, args ...any) ([
 		return nil, err
 	}
 	defer rows.Close()
-	return sqlrow.AppendAll(nil, rows, sqlrow.ScanRunbookSummary)
+	out, err := sqlrow.AppendAll(nil, rows, sqlrow.ScanRunbookSummary)
+	if err != nil {
+		return nil, err
+	}
+	return out, s.durable()
 }

@@ -110,7 +110,7 @@ func (s *Store) open(ctx context.Context, abs string) error {
 	if err := s.r.PingContext(ctx); err != nil {
 		return err
 	}
-	if s.wc, err = openWriteConn(ctx, s.w); err != nil {
+	if s.wc, err = openWriteConn(ctx, s.w, s.wal); err != nil {
 		return err
 	}
 	if s.stmts, err = prepare(ctx, s.wc.conn); err != nil {
@@ -237,8 +237,16 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, wc *sql.
 	w := s.wc
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if err := w.tx(ctx, fn); err != nil {
-		return 0, err
+	return w.tx(ctx, fn)
+}
+
+// durable returns once every write a read may have seen is on disk, so
+// that no read shows what a crash could take back (another connection
+// sees a commit before the store has flushed it). Reads call it before
+// they return.
+func (s *Store) durable() error {
+	if err := s.wal.waitVisible(); err != nil {
+		return fmt.Errorf("read: %w", err)
 	}
-	return s.wal.committed(), nil
+	return nil
 }

@@ -25,9 +25,10 @@ type walSyncer struct {
 	flush func(*os.File) error // fdatasync; tests count the calls
 
 	mu      sync.Mutex
-	flushed *sync.Cond
-	written uint64 // number of writes committed
-	synced  uint64 // every write up to this number is on disk
+	flushed *sync.Cond // a flush ended, or a write was committed
+	begun   uint64     // number of writes whose COMMIT has begun: readers may see them
+	written uint64     // number of writes committed
+	synced  uint64     // every write up to this number is on disk
 	syncing bool
 	err     error // the last flush failed: nothing is durable any more
 }
@@ -76,14 +77,42 @@ func (s *walSyncer) file() (*os.File, error) {
 	return s.f, nil
 }
 
+// beginCommit records that a write is about to COMMIT. Readers see a
+// commit before COMMIT returns, so that they can wait for it (see
+// waitVisible) it is counted first. Every beginCommit is followed by a
+// committed, whether the COMMIT succeeded or not.
+func (s *walSyncer) beginCommit() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.begun++
+}
+
 // committed records a write committed to the WAL and returns its number,
 // to be passed to wait. It must be called after COMMIT returned and before
-// the write connection is used again.
+// the write connection is used again. A COMMIT that failed is counted too:
+// waiting for it flushes nothing that matters.
 func (s *walSyncer) committed() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.written++
+	if s.begun < s.written { // a write with no beginCommit: the migrations
+		s.begun = s.written
+	}
+	s.flushed.Broadcast()
 	return s.written
+}
+
+// waitVisible returns once every write a reader may have seen by now is
+// on disk: called after a read, it keeps the read from showing what a
+// crash could still take back.
+func (s *walSyncer) waitVisible() error {
+	s.mu.Lock()
+	n := s.begun
+	for s.written < n {
+		s.flushed.Wait() // the COMMIT under way: committed broadcasts
+	}
+	s.mu.Unlock()
+	return s.wait(n)
 }
 
 // wait returns once write n is on disk. The first waiter flushes for

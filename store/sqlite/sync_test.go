@@ -2,11 +2,15 @@ package sqlite
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/runbookhq/runbook"
 )
@@ -199,4 +203,118 @@ func TestAFailedFlushFailsTheStore(t *testing.T) {
 	if err := s.Ping(t.Context()); !errors.Is(err, broken) {
 		t.Fatalf("Ping after a failed flush = %v, want the flush error", err)
 	}
+}
+
+// TestReadsShowOnlyDurableWrites checks that a read returns only once the
+// writes it may have seen are on disk: another connection sees a commit
+// before the store has flushed the write-ahead log, and a crash then
+// would take back what the read showed.
+func TestReadsShowOnlyDurableWrites(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "runbook.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rb := &runbook.RunbookRecord{ID: "r", Version: "1", Definition: []byte(`{}`), Hash: "h"}
+	if _, err := s.PutRunbook(ctx, rb); err != nil {
+		t.Fatal(err)
+	}
+	var flushes atomic.Int64
+	s.wal.flush = func(f *os.File) error {
+		flushes.Add(1)
+		return fdatasync(f)
+	}
+	reads := []struct {
+		name string
+		read func(id string) error
+	}{
+		{"GetExecution", func(id string) error { _, _, err := s.GetExecution(ctx, id); return err }},
+		{"FindExecutionByKey", func(id string) error { _, err := s.FindExecutionByKey(ctx, "t", "key-"+id); return err }},
+		{"ListExecutions", func(string) error { _, err := s.ListExecutions(ctx, runbook.ExecutionFilter{}); return err }},
+		{"ListHistory", func(id string) error { _, err := s.ListHistory(ctx, id, 0, 0); return err }},
+		{"ListWaits", func(string) error { _, err := s.ListWaits(ctx, runbook.WaitFilter{}); return err }},
+		{"GetRunbook", func(string) error { _, err := s.GetRunbook(ctx, "r", "1"); return err }},
+		{"ListRunbookVersions", func(string) error { _, err := s.ListRunbookVersions(ctx, "r"); return err }},
+		{"ListRunbooks", func(string) error { _, err := s.ListRunbooks(ctx); return err }},
+	}
+	for i, r := range reads {
+		id := fmt.Sprintf("01950000-0000-7000-8000-%012d", i+1)
+		rec := &runbook.ExecutionRecord{ID: id, RunbookID: "r", RunbookVersion: "1", TenantID: "t", IdempotencyKey: "key-" + id,
+			Status: runbook.ExecutionAwaitingApproval, Seq: 1}
+		tx := &runbook.Transition{Create: true, Execution: rec, Events: []runbook.Event{{Seq: 1, Type: runbook.EventExecutionStarted}},
+			PutWaits: []*runbook.Wait{{ExecutionID: id, StepID: "a", Kind: runbook.WaitApproval, TenantID: "t", Approvers: []string{"u"}}}}
+		before := flushes.Load()
+		wait := s.CommitPipelined(ctx, []*runbook.Transition{tx}) // written, visible, not flushed
+		if err := r.read(id); err != nil {
+			t.Fatalf("%s: %v", r.name, err)
+		}
+		if got := flushes.Load() - before; got != 1 {
+			t.Fatalf("%s after a commit not yet flushed: %d flushes before it returned, want 1", r.name, got)
+		}
+		if res, err := wait(); err != nil || res[0].Err != nil {
+			t.Fatalf("commit: %v, %v", res, err)
+		}
+		if got := flushes.Load() - before; got != 1 {
+			t.Fatalf("%s: the commit flushed again (%d flushes): the read's flush covered it", r.name, got)
+		}
+		if err := r.read(id); err != nil || flushes.Load()-before != 1 {
+			t.Fatalf("%s with nothing to flush: err %v, %d flushes, want none more", r.name, err, flushes.Load()-before-1)
+		}
+	}
+}
+
+// TestWaitVisibleWaitsForCommitUnderWay checks the window between a COMMIT
+// becoming visible to readers and the store numbering it: a read that
+// ends in that window waits for the COMMIT to finish and then for a flush
+// that covers it.
+func TestWaitVisibleWaitsForCommitUnderWay(t *testing.T) {
+	t.Parallel()
+	w, err := newWALSyncer(filepath.Join(t.TempDir(), "wal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	var committedCalled, flushAfterCommit atomic.Bool
+	w.flush = func(*os.File) error {
+		flushAfterCommit.Store(committedCalled.Load())
+		return nil
+	}
+	w.beginCommit() // a COMMIT under way: readers may see it already
+	done := make(chan error, 1)
+	go func() { done <- w.waitVisible() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !goroutineWaitsIn("waitVisible") {
+		select {
+		case err := <-done:
+			t.Fatalf("waitVisible returned (%v) while a COMMIT it may have seen was under way", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("waitVisible neither returned nor waited")
+		}
+		runtime.Gosched()
+	}
+	committedCalled.Store(true)
+	w.committed()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !flushAfterCommit.Load() {
+		t.Fatal("waitVisible returned without a flush begun after the COMMIT")
+	}
+}
+
+// goroutineWaitsIn reports whether a goroutine is blocked on a condition
+// variable inside fn.
+func goroutineWaitsIn(fn string) bool {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "sync.(*Cond).Wait") && strings.Contains(g, fn) {
+			return true
+		}
+	}
+	return false
 }

@@ -43,7 +43,9 @@ func (s *Store) ClaimTasks(ctx context.Context, owner string, now, leaseUntil ti
 
 // NextDue returns the earliest time at which a task can be claimed by
 // someone other than its current owner: the due time of an unowned task,
-// the later of due time and lease expiry of an owned one.
+// the later of due time and lease expiry of an owned one. Unlike the other
+// reads it does not wait for what it saw to be flushed (see durable): it
+// only tells the engine when to claim, and the claim is a write.
 func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	if err := s.check(); err != nil {
 		return time.Time{}, false, err

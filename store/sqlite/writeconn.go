@@ -19,14 +19,15 @@ type writeConn struct {
 	mu                      sync.Mutex
 	conn                    *sql.Conn
 	begin, commit, rollback *sql.Stmt
+	wal                     *walSyncer // numbers the commits
 }
 
-func openWriteConn(ctx context.Context, db *sql.DB) (*writeConn, error) {
+func openWriteConn(ctx context.Context, db *sql.DB, wal *walSyncer) (*writeConn, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("write connection: %w", err)
 	}
-	w := &writeConn{conn: conn}
+	w := &writeConn{conn: conn, wal: wal}
 	for _, p := range []struct {
 		dst   **sql.Stmt
 		query string
@@ -40,8 +41,27 @@ func openWriteConn(ctx context.Context, db *sql.DB) (*writeConn, error) {
 }
 
 // tx runs fn between BEGIN IMMEDIATE and COMMIT, and rolls back when fn or
-// the COMMIT fails. The caller holds mu.
-func (w *writeConn) tx(ctx context.Context, fn func(context.Context, *sql.Conn) error) error {
+// the COMMIT fails. It returns the number of the write (walSyncer). The
+// caller holds mu.
+func (w *writeConn) tx(ctx context.Context, fn func(context.Context, *sql.Conn) error) (uint64, error) {
+	if err := w.run(ctx, fn); err != nil {
+		return 0, err
+	}
+	w.wal.beginCommit()
+	_, err := w.commit.ExecContext(ctx)
+	n := w.wal.committed()
+	if err != nil {
+		// A COMMIT that failed may leave the transaction open.
+		if rerr := w.endTx(ctx); rerr != nil {
+			return 0, fmt.Errorf("commit: %w", errors.Join(err, fmt.Errorf("roll back: %w", rerr)))
+		}
+		return 0, fmt.Errorf("commit: %w", err)
+	}
+	return n, nil
+}
+
+// run begins a transaction and runs fn in it; it rolls back when fn fails.
+func (w *writeConn) run(ctx context.Context, fn func(context.Context, *sql.Conn) error) error {
 	if _, err := w.begin.ExecContext(ctx); err != nil {
 		// A transaction left open by a failed ROLLBACK would refuse every
 		// later BEGIN: end it and try once more.
@@ -60,13 +80,6 @@ func (w *writeConn) tx(ctx context.Context, fn func(context.Context, *sql.Conn) 
 			return errors.Join(err, fmt.Errorf("roll back: %w", rerr))
 		}
 		return err
-	}
-	if _, err := w.commit.ExecContext(ctx); err != nil {
-		// A COMMIT that failed may leave the transaction open.
-		if rerr := w.endTx(ctx); rerr != nil {
-			return fmt.Errorf("commit: %w", errors.Join(err, fmt.Errorf("roll back: %w", rerr)))
-		}
-		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
 }
