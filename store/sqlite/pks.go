@@ -49,9 +49,3 @@ func (c *pkCache) update(learned map[string]int64, ended []string) {
 		delete(c.m, id)
 	}
 }
-
-func (c *pkCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.m)
-}
