@@ -72,11 +72,7 @@ func TestMigrationsUpDownUp(t *testing.T) {
 func TestConnectionSettings(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "runbook.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	for _, c := range []struct {
 		db interface {
 			QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row

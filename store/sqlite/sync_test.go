@@ -19,11 +19,7 @@ import (
 // flush of the write-ahead log that began after it committed.
 func TestCommitFlushesTheWAL(t *testing.T) {
 	t.Parallel()
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "runbook.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	var flushes atomic.Int64
 	s.wal.flush = func(f *os.File) error {
 		flushes.Add(1)
@@ -184,11 +180,7 @@ func TestWALSyncerFollowsANewFile(t *testing.T) {
 // are refused and Ping reports it, so that the service stops being ready.
 func TestAFailedFlushFailsTheStore(t *testing.T) {
 	t.Parallel()
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "runbook.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	if err := s.Ping(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -212,11 +204,7 @@ func TestAFailedFlushFailsTheStore(t *testing.T) {
 func TestReadsShowOnlyDurableWrites(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "runbook.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	rb := &runbook.RunbookRecord{ID: "r", Version: "1", Definition: []byte(`{}`), Hash: "h"}
 	if _, err := s.PutRunbook(ctx, rb); err != nil {
 		t.Fatal(err)

@@ -13,18 +13,14 @@ import (
 func TestWriteRecoversFromOpenTransaction(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "runbook.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	if _, err := s.wc.conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.wc.conn.ExecContext(ctx, `INSERT INTO inbox (id, tenant_id, type, correlation_id, payload, received_at) VALUES ('lost', 't', 'x', 'c', NULL, 0)`); err != nil {
 		t.Fatal(err)
 	}
-	err = s.writeTx(ctx, func(ctx context.Context, wc *sql.Conn) error {
+	err := s.writeTx(ctx, func(ctx context.Context, wc *sql.Conn) error {
 		_, err := wc.ExecContext(ctx, `INSERT INTO inbox (id, tenant_id, type, correlation_id, payload, received_at) VALUES ('kept', 't', 'x', 'c', NULL, 0)`)
 		return err
 	})
@@ -47,4 +43,15 @@ func TestWriteRecoversFromOpenTransaction(t *testing.T) {
 	if len(ids) != 1 || ids[0] != "kept" {
 		t.Fatalf("inbox = %q, want only the row of the write after (the open transaction's is rolled back)", ids)
 	}
+}
+
+// openTemp opens a store on a new file, closed when t ends.
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "runbook.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
