@@ -100,7 +100,7 @@ func (s *Store) ListHistory(ctx context.Context, id string, afterSeq int64, limi
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only
 	var pk int64
-	err = tx.QueryRowContext(ctx, `SELECT pk FROM executions WHERE id = ?`, id).Scan(&pk)
+	err = tx.QueryRowContext(ctx, sqlSelectExecutionPK, id).Scan(&pk)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, contract.ErrExecutionNotFound(id)
 	}

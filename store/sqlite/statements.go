@@ -10,8 +10,8 @@ import (
 )
 
 // The statements of the hot paths (Commit, ClaimTasks), prepared once on
-// the write connection, on which they run. Every statement is plain SQL with ON CONFLICT
-// upserts, as PostgreSQL writes them.
+// the write connection, on which they run. Every statement is plain SQL
+// with ON CONFLICT upserts, as PostgreSQL writes them.
 const (
 	sqlInsertExecution = `INSERT INTO executions (` + sqlrow.ExecutionColumns + `)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

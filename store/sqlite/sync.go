@@ -31,6 +31,8 @@ type walSyncer struct {
 	synced  uint64     // every write up to this number is on disk
 	syncing bool
 	err     error // the last flush failed: nothing is durable any more
+	// readers is the number of reads waiting for a COMMIT under way.
+	readers int
 }
 
 func newWALSyncer(walPath string) (*walSyncer, error) {
@@ -78,9 +80,9 @@ func (s *walSyncer) file() (*os.File, error) {
 }
 
 // beginCommit records that a write is about to COMMIT. Readers see a
-// commit before COMMIT returns, so that they can wait for it (see
-// waitVisible) it is counted first. Every beginCommit is followed by a
-// committed, whether the COMMIT succeeded or not.
+// commit before COMMIT returns; counting it first lets a read that ends
+// meanwhile wait for it (see waitVisible). Every beginCommit is followed
+// by a committed, whether the COMMIT succeeded or not.
 func (s *walSyncer) beginCommit() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -98,7 +100,9 @@ func (s *walSyncer) committed() uint64 {
 	if s.begun < s.written { // a write with no beginCommit: the migrations
 		s.begun = s.written
 	}
-	s.flushed.Broadcast()
+	if s.readers > 0 {
+		s.flushed.Broadcast()
+	}
 	return s.written
 }
 
@@ -109,7 +113,9 @@ func (s *walSyncer) waitVisible() error {
 	s.mu.Lock()
 	n := s.begun
 	for s.written < n {
+		s.readers++
 		s.flushed.Wait() // the COMMIT under way: committed broadcasts
+		s.readers--
 	}
 	s.mu.Unlock()
 	return s.wait(n)
