@@ -109,19 +109,6 @@ func TestPostgresServeRunsARunbookThroughTheAPI(t *testing.T) {
 	}
 }
 
-// heldRunbook writes a runbook whose middle step calls /hold, which the
-// crash service holds until released.
-func heldRunbook(t *testing.T, s *crashService) string {
-	return writeFile(t, "held.yaml", strings.ReplaceAll(`
-id: held
-version: "1"
-steps:
-  - {id: first, type: call-service, config: {url: "STUB/once", method: POST}}
-  - {id: held, type: call-service, dependsOn: [first], config: {url: "STUB/hold", method: POST}}
-  - {id: last, type: call-service, dependsOn: [held], config: {url: "STUB/last", method: POST}}
-`, "STUB", s.srv.URL))
-}
-
 // waitCalls waits until n calls to path have arrived.
 func (s *crashService) waitCalls(t *testing.T, path string, n int) {
 	t.Helper()
@@ -138,11 +125,11 @@ func TestPostgresKillAndRestartFinishesAcknowledgedExecutions(t *testing.T) {
 	s := newCrashService(t)
 	uri := pgStore(t)
 	first, url := servePostgres(t, uri)
-	mustCLI(t, url, "runbooks", "push", heldRunbook(t, s))
+	mustCLI(t, url, "runbooks", "push", writeCrashyRunbook(t, s))
 	const n = 4
 	var ids []string
 	for range n {
-		ids = append(ids, startRun(t, url, "held"))
+		ids = append(ids, startRun(t, url, "crashy"))
 	}
 	s.waitCalls(t, "/hold", n) // every "first" is recorded: "held" follows it
 	first.kill()
@@ -180,10 +167,10 @@ func TestPostgresTwoNodesTakeOverFromADeadOne(t *testing.T) {
 	uri := pgStore(t)
 	a, urlA := servePostgres(t, uri)
 	b, urlB := servePostgres(t, uri)
-	mustCLI(t, urlA, "runbooks", "push", heldRunbook(t, s))
+	mustCLI(t, urlA, "runbooks", "push", writeCrashyRunbook(t, s))
 
-	onA := []string{startRun(t, urlA, "held"), startRun(t, urlA, "held")}
-	onB := []string{startRun(t, urlB, "held")}
+	onA := []string{startRun(t, urlA, "crashy"), startRun(t, urlA, "crashy")}
+	onB := []string{startRun(t, urlB, "crashy")}
 	s.waitCalls(t, "/hold", 3)
 	a.kill()
 
@@ -230,11 +217,11 @@ func TestPostgresRestartUnderTheSameNodeIDTakesItsWorkBack(t *testing.T) {
 		return p, "http://" + m[1]
 	}
 	first, url := serve()
-	mustCLI(t, url, "runbooks", "push", heldRunbook(t, s))
+	mustCLI(t, url, "runbooks", "push", writeCrashyRunbook(t, s))
 	const n = 2
 	var ids []string
 	for range n {
-		ids = append(ids, startRun(t, url, "held"))
+		ids = append(ids, startRun(t, url, "crashy"))
 	}
 	s.waitCalls(t, "/hold", n)
 	first.kill()
