@@ -422,14 +422,7 @@ const claimBatch = 256
 // interrupts the attempts whose step no longer runs that attempt.
 func (e *Engine) checkLoop() {
 	every := e.cfg.AttemptCheckInterval
-	for {
-		timer := e.clock.NewTimer(every)
-		select {
-		case <-timer.C():
-		case <-e.closed:
-			timer.Stop()
-			return
-		}
+	for e.sleep(every) {
 		for _, id := range e.actors.runningSince(e.now().Add(-every)) {
 			e.checkAttempts(id)
 		}
@@ -483,17 +476,23 @@ func (e *Engine) claimDue() (int, error) {
 	return len(tasks), nil
 }
 
+// sleep waits for d on the engine's clock and reports false instead when
+// the engine closes first.
+func (e *Engine) sleep(d time.Duration) bool {
+	timer := e.clock.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C():
+		return true
+	case <-e.closed:
+		return false
+	}
+}
+
 // renewLoop extends this node's leases so that long attempts keep them.
 func (e *Engine) renewLoop() {
 	every := e.cfg.LeaseDuration / 3
-	for {
-		timer := e.clock.NewTimer(every)
-		select {
-		case <-timer.C():
-		case <-e.closed:
-			timer.Stop()
-			return
-		}
+	for e.sleep(every) {
 		ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
 		if err := e.store.ExtendLeases(ctx, e.node, e.now().Add(e.cfg.LeaseDuration)); err != nil && e.ctx.Err() == nil {
 			e.log.Error("extend leases", "err", err)
