@@ -22,7 +22,7 @@ type walSyncer struct {
 	path  string
 	f     *os.File
 	info  os.FileInfo          // of f, to notice a new file at path
-	flush func(*os.File) error // fdatasync; tests count the calls
+	flush func(*os.File) error // a flushPolicy's flush; tests count the calls
 
 	mu      sync.Mutex
 	flushed *sync.Cond // a flush ended, or a write was committed
@@ -36,7 +36,7 @@ type walSyncer struct {
 }
 
 func newWALSyncer(walPath string) (*walSyncer, error) {
-	s := &walSyncer{path: walPath, flush: fdatasync}
+	s := &walSyncer{path: walPath, flush: newFlushPolicy().flush}
 	s.flushed = sync.NewCond(&s.mu)
 	if err := s.open(); err != nil {
 		return nil, err

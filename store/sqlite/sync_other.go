@@ -8,3 +8,8 @@ import "os"
 func fdatasync(f *os.File) error {
 	return f.Sync()
 }
+
+// fdatasyncHoldingP is fdatasync: other systems have no raw variant here.
+func fdatasyncHoldingP(f *os.File) error {
+	return fdatasync(f)
+}
