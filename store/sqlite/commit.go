@@ -196,12 +196,13 @@ func (c *committer) updateExecution(ctx context.Context, e *runbook.ExecutionRec
 	if !found {
 		return 0, contract.ErrExecutionNotFound(e.ID), nil
 	}
-	res, err := c.st.updateExecution.ExecContext(ctx, string(e.Status), e.Seq, sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data),
-		pk, e.ID, expectedSeq, e.TenantID, e.IdempotencyKey)
-	if err != nil {
-		return 0, nil, fmt.Errorf("update execution: %w", err)
+	// First as if the status stays, then, when no row matched, with it.
+	n, err := affected(c.st.updateSameState.ExecContext(ctx, e.Seq, sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data),
+		pk, e.ID, expectedSeq, e.TenantID, e.IdempotencyKey, string(e.Status)))
+	if err == nil && n == 0 {
+		n, err = affected(c.st.updateExecution.ExecContext(ctx, string(e.Status), e.Seq, sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data),
+			pk, e.ID, expectedSeq, e.TenantID, e.IdempotencyKey))
 	}
-	n, err := res.RowsAffected()
 	if err != nil {
 		return 0, nil, fmt.Errorf("update execution: %w", err)
 	}
@@ -210,6 +211,14 @@ func (c *committer) updateExecution(ctx context.Context, e *runbook.ExecutionRec
 	}
 	refusal, err = c.updateRefusal(ctx, e, expectedSeq)
 	return 0, refusal, err
+}
+
+// affected returns the number of rows a statement changed.
+func affected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // updateRefusal says why an execution row was not updated.

@@ -24,6 +24,13 @@ ON CONFLICT DO NOTHING`
 	sqlUpdateExecution = `UPDATE executions SET status = ?, seq = ?, updated_at = ?, data = ?
 WHERE pk = ? AND id = ? AND seq = ? AND tenant_id = ? AND idempotency_key = ?`
 
+	// The same, for a transition that leaves the status as it is (most
+	// do): SQLite rewrites the entry of every index on a column the SET
+	// clause names, changed or not, and executions_by_status would cost
+	// every commit a page. It matches no row when the status changes.
+	sqlUpdateExecutionSameStatus = `UPDATE executions SET seq = ?, updated_at = ?, data = ?
+WHERE pk = ? AND id = ? AND seq = ? AND tenant_id = ? AND idempotency_key = ? AND status = ?`
+
 	sqlSelectExecutionPK = `SELECT pk FROM executions WHERE id = ?`
 
 	sqlSelectExecutionState = `SELECT seq, tenant_id, idempotency_key FROM executions WHERE id = ?`
@@ -50,6 +57,7 @@ RETURNING ` + sqlrow.TaskColumns
 type statements struct {
 	insertExecution *sql.Stmt
 	updateExecution *sql.Stmt
+	updateSameState *sql.Stmt
 	executionPK     *sql.Stmt
 	executionState  *sql.Stmt
 	executionByKey  *sql.Stmt
@@ -71,6 +79,7 @@ func prepare(ctx context.Context, db preparer) (*statements, error) {
 	}{
 		{&st.insertExecution, sqlInsertExecution},
 		{&st.updateExecution, sqlUpdateExecution},
+		{&st.updateSameState, sqlUpdateExecutionSameStatus},
 		{&st.executionPK, sqlSelectExecutionPK},
 		{&st.executionState, sqlSelectExecutionState},
 		{&st.executionByKey, sqlSelectExecutionByKey},
@@ -90,7 +99,7 @@ func prepare(ctx context.Context, db preparer) (*statements, error) {
 func (st *statements) close() error {
 	var errs []error
 	for _, s := range []*sql.Stmt{
-		st.insertExecution, st.updateExecution, st.executionPK, st.executionState, st.executionByKey, st.matchInbox, st.claimTasks,
+		st.insertExecution, st.updateExecution, st.updateSameState, st.executionPK, st.executionState, st.executionByKey, st.matchInbox, st.claimTasks,
 	} {
 		if s != nil {
 			errs = append(errs, s.Close())
