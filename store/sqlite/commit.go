@@ -197,7 +197,7 @@ func (c *committer) updateExecution(ctx context.Context, e *runbook.ExecutionRec
 		return 0, contract.ErrExecutionNotFound(e.ID), nil
 	}
 	// First as if the status stays, then, when no row matched, with it.
-	n, err := affected(c.st.updateSameState.ExecContext(ctx, e.Seq, sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data),
+	n, err := affected(c.st.updateSameStatus.ExecContext(ctx, e.Seq, sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data),
 		pk, e.ID, expectedSeq, e.TenantID, e.IdempotencyKey, string(e.Status)))
 	if err == nil && n == 0 {
 		n, err = affected(c.st.updateExecution.ExecContext(ctx, string(e.Status), e.Seq, sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data),

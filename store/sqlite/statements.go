@@ -55,14 +55,14 @@ RETURNING ` + sqlrow.TaskColumns
 
 // statements are the prepared statements of a Store.
 type statements struct {
-	insertExecution *sql.Stmt
-	updateExecution *sql.Stmt
-	updateSameState *sql.Stmt
-	executionPK     *sql.Stmt
-	executionState  *sql.Stmt
-	executionByKey  *sql.Stmt
-	matchInbox      *sql.Stmt
-	claimTasks      *sql.Stmt
+	insertExecution  *sql.Stmt
+	updateExecution  *sql.Stmt
+	updateSameStatus *sql.Stmt
+	executionPK      *sql.Stmt
+	executionState   *sql.Stmt
+	executionByKey   *sql.Stmt
+	matchInbox       *sql.Stmt
+	claimTasks       *sql.Stmt
 }
 
 // preparer prepares statements: the write connection.
@@ -79,7 +79,7 @@ func prepare(ctx context.Context, db preparer) (*statements, error) {
 	}{
 		{&st.insertExecution, sqlInsertExecution},
 		{&st.updateExecution, sqlUpdateExecution},
-		{&st.updateSameState, sqlUpdateExecutionSameStatus},
+		{&st.updateSameStatus, sqlUpdateExecutionSameStatus},
 		{&st.executionPK, sqlSelectExecutionPK},
 		{&st.executionState, sqlSelectExecutionState},
 		{&st.executionByKey, sqlSelectExecutionByKey},
@@ -99,7 +99,7 @@ func prepare(ctx context.Context, db preparer) (*statements, error) {
 func (st *statements) close() error {
 	var errs []error
 	for _, s := range []*sql.Stmt{
-		st.insertExecution, st.updateExecution, st.updateSameState, st.executionPK, st.executionState, st.executionByKey, st.matchInbox, st.claimTasks,
+		st.insertExecution, st.updateExecution, st.updateSameStatus, st.executionPK, st.executionState, st.executionByKey, st.matchInbox, st.claimTasks,
 	} {
 		if s != nil {
 			errs = append(errs, s.Close())
