@@ -27,7 +27,7 @@ import (
 // needs no lock.
 type flushPolicy struct {
 	avg   time.Duration // moving average of recent flush durations
-	procs int           // GOMAXPROCS when the store opened
+	procs func() int    // the current GOMAXPROCS (the runtime may change it)
 }
 
 // rawFlushLimit is the average flush duration above which flushes stop
@@ -36,12 +36,12 @@ type flushPolicy struct {
 const rawFlushLimit = time.Millisecond
 
 func newFlushPolicy() *flushPolicy {
-	return &flushPolicy{procs: runtime.GOMAXPROCS(0)}
+	return &flushPolicy{procs: func() int { return runtime.GOMAXPROCS(0) }}
 }
 
 // raw reports whether the next flush should hold its P.
 func (p *flushPolicy) raw() bool {
-	return p.procs > 1 && p.avg < rawFlushLimit
+	return p.avg < rawFlushLimit && p.procs() > 1
 }
 
 // observe records how long a flush took.
