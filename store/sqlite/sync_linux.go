@@ -3,6 +3,8 @@ package sqlite
 import (
 	"os"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // fdatasync flushes f's data and the metadata needed to read it back.
@@ -30,4 +32,10 @@ func fdatasyncHoldingP(f *os.File) error {
 		}
 		return errno
 	}
+}
+
+// startWriteback starts writing f's dirty pages to disk and returns
+// without waiting for them; errors are left to the flush that follows.
+func startWriteback(f *os.File) {
+	_ = unix.SyncFileRange(int(f.Fd()), 0, 0, unix.SYNC_FILE_RANGE_WRITE)
 }

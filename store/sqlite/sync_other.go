@@ -13,3 +13,6 @@ func fdatasync(f *os.File) error {
 func fdatasyncHoldingP(f *os.File) error {
 	return fdatasync(f)
 }
+
+// startWriteback does nothing here: the flush writes the pages.
+func startWriteback(*os.File) {}

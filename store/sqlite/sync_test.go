@@ -20,10 +20,14 @@ import (
 func TestCommitFlushesTheWAL(t *testing.T) {
 	t.Parallel()
 	s := openTemp(t)
-	var flushes atomic.Int64
+	var flushes, writebacks atomic.Int64
 	s.wal.flush = func(f *os.File) error {
 		flushes.Add(1)
 		return fdatasync(f)
+	}
+	s.wal.writeback = func(f *os.File) {
+		writebacks.Add(1)
+		startWriteback(f)
 	}
 	rec := &runbook.ExecutionRecord{ID: "01950000-0000-7000-8000-000000000001", RunbookID: "r", RunbookVersion: "1",
 		TenantID: "t", Status: runbook.ExecutionRunning, Seq: 1}
@@ -31,6 +35,9 @@ func TestCommitFlushesTheWAL(t *testing.T) {
 	wait := s.CommitPipelined(t.Context(), []*runbook.Transition{tx})
 	if got := flushes.Load(); got != 0 {
 		t.Fatalf("the write phase flushed %d times; the flush belongs to wait", got)
+	}
+	if got := writebacks.Load(); got != 1 {
+		t.Fatalf("the write phase started the writeback of the WAL %d times, want once, after its COMMIT", got)
 	}
 	if _, err := wait(); err != nil {
 		t.Fatal(err)

@@ -57,6 +57,7 @@ func (w *writeConn) tx(ctx context.Context, fn func(context.Context, *sql.Conn) 
 		}
 		return 0, fmt.Errorf("commit: %w", err)
 	}
+	w.wal.startWriteback()
 	return n, nil
 }
 
