@@ -97,6 +97,7 @@ type Engine struct {
 	cancel  context.CancelFunc
 	closing atomic.Bool
 	running tracker        // attempts and other per-task goroutines
+	workers *workerPool    // the goroutines that run them
 	loops   sync.WaitGroup // committer, poller, lease renewer
 	// localTasks maps "execution\x00key" to the task running here.
 	localTasks sync.Map
@@ -164,6 +165,7 @@ func New(cfg Config) (*Engine, error) {
 		actors:   newActorTable(),
 		watchers: newWatchHub(),
 		slots:    make(chan struct{}, cfg.MaxAttempts),
+		workers:  newWorkerPool(maxIdleWorkers),
 		wake:     make(chan struct{}, 1),
 		ctx:      ctx,
 		cancel:   cancel,
@@ -214,6 +216,7 @@ func (e *Engine) Close() error {
 			e.running.wait()
 		}
 		e.cancel()
+		e.workers.close()
 		e.commits.stop()
 		e.loops.Wait()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -29,7 +29,7 @@ func (e *Engine) dispatch(task *runbook.Task, held bool, prep *attemptPrep) {
 	}
 	key := task.ExecutionID + "\x00" + task.Key
 	e.localTasks.Store(key, task)
-	go func() {
+	e.workers.run(func() {
 		defer e.running.end()
 		defer e.actors.unhold(task.ExecutionID)
 		defer e.localTasks.CompareAndDelete(key, task)
@@ -45,7 +45,7 @@ func (e *Engine) dispatch(task *runbook.Task, held bool, prep *attemptPrep) {
 			e.log.Error("task failed; it will be retried when its lease expires",
 				"execution", task.ExecutionID, "task", task.Key, "err", err)
 		}
-	}()
+	})
 }
 
 // runningHere reports whether this node is already running the task (a
