@@ -48,7 +48,9 @@ type StepRequest struct {
 	Step        *Step
 	// Runbook is the definition the step belongs to.
 	Runbook *Runbook
-	// Config is the step's config with every placeholder resolved.
+	// Config is the step's config with every placeholder resolved. When
+	// the config has no placeholder it is the definition's own, shared by
+	// every attempt: executors read it and must not change it.
 	Config map[string]any
 	// Data resolves field paths against the execution's data. It reads
 	// the live state, so it is set only for inline executors, which run

@@ -58,7 +58,7 @@ type attemptPrep struct {
 func (t *txn) request(k stepKey, def *runbook.Step, attempt int) (*runbook.StepRequest, *runbook.Outcome) {
 	scope := t.scope(k)
 	cfg := def.Config
-	if def.Type != runbook.StepLoop && len(cfg) > 0 {
+	if def.Type != runbook.StepLoop && len(cfg) > 0 && !t.p.staticConfig[def] {
 		rendered, err := expr.RenderValue(map[string]any(cfg), scope)
 		if err != nil {
 			return nil, &runbook.Outcome{Err: &runbook.StepError{Message: "render config: " + err.Error(), Code: runbook.ErrorCode(err)}}

@@ -8,6 +8,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/runbookhq/runbook"
+	"github.com/runbookhq/runbook/expr"
 )
 
 // plan is a runbook prepared for scheduling: dependencies resolved
@@ -27,6 +28,10 @@ type plan struct {
 	dependents map[string][]string
 	// stepIDs is the set of step ids, for short-form paths (read-only).
 	stepIDs map[string]bool
+	// staticConfig holds the steps (loop bodies included) whose config
+	// has no placeholder: their attempts get the config itself instead of
+	// a copy rendered for each.
+	staticConfig map[*runbook.Step]bool
 
 	schemaOnce sync.Once
 	schema     *jsonschema.Schema
@@ -49,6 +54,8 @@ func newPlan(rb *runbook.Runbook) (*plan, error) {
 		body:       map[string]*runbook.Step{},
 		dependents: map[string][]string{},
 		stepIDs:    map[string]bool{},
+
+		staticConfig: map[*runbook.Step]bool{},
 	}
 	for _, s := range rb.Steps {
 		p.stepIDs[s.ID] = true
@@ -118,6 +125,12 @@ func newPlan(rb *runbook.Runbook) (*plan, error) {
 				add(target, dep{id: s.ID, branch: true})
 			}
 		}
+	}
+	for _, s := range rb.Steps {
+		p.staticConfig[s] = expr.IsStatic(s.Config)
+	}
+	for _, b := range p.body {
+		p.staticConfig[b] = expr.IsStatic(b.Config)
 	}
 	return p, nil
 }

@@ -90,7 +90,10 @@ func FuzzRender(f *testing.F) {
 		got, err := Render(tmpl, s)
 		checkCoded(t, "Render", err)
 		paths := Placeholders(tmpl)
-		if !strings.ContainsAny(tmpl, "{}") {
+		if IsStatic(tmpl) != !strings.ContainsAny(tmpl, "{}") {
+			t.Fatalf("IsStatic(%q) = %v", tmpl, IsStatic(tmpl))
+		}
+		if IsStatic(tmpl) {
 			if err != nil || got != tmpl {
 				t.Fatalf("Render(%q) = %#v, %v; want the text unchanged", tmpl, got, err)
 			}

@@ -239,6 +239,42 @@ func RenderValue(v any, scope runbook.DataScope) (any, error) {
 	return v, nil
 }
 
+// IsStatic reports whether RenderValue would return v unchanged for any
+// scope: no string in it, map keys included, has a placeholder (or a
+// brace). A caller may then use v itself instead of rendering a copy of it
+// for every use.
+func IsStatic(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return !strings.ContainsAny(v, "{}")
+	case []any:
+		for _, e := range v {
+			if !IsStatic(e) {
+				return false
+			}
+		}
+	case map[string]any:
+		for k, e := range v {
+			if strings.ContainsAny(k, "{}") || !IsStatic(e) {
+				return false
+			}
+		}
+	case []string:
+		for _, e := range v {
+			if strings.ContainsAny(e, "{}") {
+				return false
+			}
+		}
+	case map[string]string:
+		for k, e := range v {
+			if strings.ContainsAny(k, "{}") || strings.ContainsAny(e, "{}") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // renderKey renders the map key k; from records which key each rendered
 // key came from, so that two keys rendering to the same one are an error
 // rather than one silently replacing the other.

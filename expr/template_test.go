@@ -245,6 +245,42 @@ func TestRenderValue(t *testing.T) {
 	}
 }
 
+// TestIsStatic checks that a value IsStatic calls static renders to an
+// equal value, and that a placeholder anywhere in a value, keys included,
+// makes it not static.
+func TestIsStatic(t *testing.T) {
+	t.Parallel()
+	static := map[string]any{
+		"url":     "https://api.example.com/hosts",
+		"method":  "POST",
+		"tags":    []any{"a", 5.0, nil, true, map[string]any{"k": "v"}},
+		"headers": map[string]string{"X-Tenant": "t1"},
+		"list":    []string{"x", "y"},
+		"number":  1.5,
+	}
+	if !IsStatic(static) {
+		t.Fatalf("IsStatic(%#v) = false", static)
+	}
+	got, err := RenderValue(static, testScope(t))
+	if err != nil || !reflect.DeepEqual(got, static) {
+		t.Fatalf("a static value rendered to %#v, %v", got, err)
+	}
+	for _, v := range []any{
+		"{input.host}",
+		"literal braces {{}}",
+		[]any{"x", []any{"{input.host}"}},
+		map[string]any{"a": map[string]any{"b": "{input.count}"}},
+		map[string]any{"{input.host}": "v"},
+		[]string{"x", "{input.host}"},
+		map[string]string{"X-Count": "{input.count}"},
+		map[string]string{"X-{input.host}": "v"},
+	} {
+		if IsStatic(v) {
+			t.Errorf("IsStatic(%#v) = true", v)
+		}
+	}
+}
+
 func TestRenderValueScalars(t *testing.T) {
 	t.Parallel()
 	when := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
