@@ -2,6 +2,10 @@ package engine
 
 import "sync/atomic"
 
+// maxIdleWorkers bounds the engine's idle workers: 128 stacks of a few
+// tens of KB at most.
+const maxIdleWorkers = 128
+
 // workerPool runs the engine's tasks on goroutines that outlive them.
 //
 // A goroutine starts with a small stack, and an attempt's call path (the
@@ -14,10 +18,6 @@ import "sync/atomic"
 // A task goes to an idle worker when there is one, else to a new worker.
 // At most maxIdle workers wait for work; the others end after their task.
 // Idle workers end when the pool is closed.
-// maxIdleWorkers bounds the engine's idle workers: 128 stacks of a few
-// tens of KB at most.
-const maxIdleWorkers = 128
-
 type workerPool struct {
 	work    chan func()
 	quit    chan struct{}
