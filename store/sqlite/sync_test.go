@@ -58,11 +58,7 @@ func TestCommitFlushesTheWAL(t *testing.T) {
 // flush runs gets a flush of its own after it.
 func TestWALSyncerGroupsFlushes(t *testing.T) {
 	t.Parallel()
-	w, err := newWALSyncer(filepath.Join(t.TempDir(), "wal"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.close()
+	w := tempSyncer(t)
 	entered := make(chan struct{}, 4)
 	gate := make(chan struct{})
 	var flushes atomic.Int64
@@ -117,11 +113,7 @@ func TestWALSyncerGroupsFlushes(t *testing.T) {
 // acknowledged: the kernel may have dropped the pages it could not write.
 func TestWALSyncerFailureIsSticky(t *testing.T) {
 	t.Parallel()
-	w, err := newWALSyncer(filepath.Join(t.TempDir(), "wal"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.close()
+	w := tempSyncer(t)
 	broken := errors.New("disk gone")
 	fail := true
 	w.flush = func(*os.File) error {
@@ -266,11 +258,7 @@ func TestReadsShowOnlyDurableWrites(t *testing.T) {
 // that covers it.
 func TestWaitVisibleWaitsForCommitUnderWay(t *testing.T) {
 	t.Parallel()
-	w, err := newWALSyncer(filepath.Join(t.TempDir(), "wal"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.close()
+	w := tempSyncer(t)
 	var committedCalled, flushAfterCommit atomic.Bool
 	w.flush = func(*os.File) error {
 		flushAfterCommit.Store(committedCalled.Load())
@@ -312,4 +300,15 @@ func goroutineWaitsIn(fn string) bool {
 		}
 	}
 	return false
+}
+
+// tempSyncer returns a walSyncer of a new file, closed when the test ends.
+func tempSyncer(t *testing.T) *walSyncer {
+	t.Helper()
+	w, err := newWALSyncer(filepath.Join(t.TempDir(), "wal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.close() })
+	return w
 }
