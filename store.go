@@ -62,7 +62,8 @@ type ExecutionStore interface {
 	// returned error is non-nil when the whole batch failed.
 	Commit(ctx context.Context, txs []*Transition) ([]CommitResult, error)
 	// GetExecution returns an execution's row and all its step rows;
-	// ENOTFOUND if absent.
+	// ENOTFOUND if absent. Its Status, Seq and UpdatedAt are current; its
+	// Data and step rows may be older (see Transition.DeferRows).
 	GetExecution(ctx context.Context, id string) (*ExecutionRecord, []*StepRecord, error)
 	// FindExecutionByKey returns the id of the execution started with the
 	// idempotency key in the tenant; ENOTFOUND if none.
@@ -86,10 +87,13 @@ type ExecutionFilter struct {
 
 // ExecutionRecord is the stored row of an execution. Data is the engine's
 // snapshot of execution-level state (JSON); Seq is the number of the last
-// event in its history. Static holds what never changes (the input and the
+// event in its history and UpdatedAt the time of the transition that
+// appended it. Static holds what never changes (the input and the
 // context). The identity fields, CreatedAt and Static are written when the
 // execution is created; an update writes only Status, Seq, UpdatedAt and
-// Data, so that the hot path rewrites a small row.
+// Data, so that the hot path rewrites a small row. After transitions with
+// DeferRows, Data and the step rows are older than Seq: those of the last
+// transition that wrote them.
 type ExecutionRecord struct {
 	ID             string
 	RunbookID      string
@@ -147,6 +151,23 @@ type Transition struct {
 	// EventStore): one query per wait, since a transition may park several
 	// steps at once.
 	MatchInbox []*InboxQuery
+	// DeferRows appends the events (and applies the tasks and waits) but
+	// leaves the execution's Data and its step rows as they are: Data and
+	// Steps are not given, and the stored documents stay those of the last
+	// transition that wrote them. The status must not change, and it
+	// cannot be set with Create. Only a store that DefersRows accepts it;
+	// a reader folds the events after the Data's own seq onto it.
+	DeferRows bool
+}
+
+// RowDeferrer is implemented by a store that may accept transitions with
+// DeferRows set: the engine then rewrites an execution's documents only now
+// and then instead of on every transition, and a store that keeps them in
+// rows (SQLite) saves most of its writes. A wrapper of a store implements
+// it by asking the store it wraps.
+type RowDeferrer interface {
+	// DefersRows reports whether the store accepts DeferRows.
+	DefersRows() bool
 }
 
 // PipelinedCommitter is implemented by a store that can write a batch of

@@ -74,19 +74,21 @@ type Config struct {
 // the store together with the tasks and timers it creates; workers claim
 // due tasks under leases. It is safe for concurrent use.
 type Engine struct {
-	cfg      Config
-	store    runbook.Store
-	clock    runbook.Clock
-	log      *slog.Logger
-	eval     *expr.Evaluator
-	node     string
-	retry    runbook.RetryPolicy
-	obs      Observer
-	runbooks *runbookCache
-	arenas   arenas
-	actors   *actorTable
-	commits  *committer
-	watchers *watchHub
+	cfg   Config
+	store runbook.Store
+	clock runbook.Clock
+	log   *slog.Logger
+	eval  *expr.Evaluator
+	node  string
+	retry runbook.RetryPolicy
+	obs   Observer
+	// defersRows is set when the store accepts Transition.DeferRows.
+	defersRows bool
+	runbooks   *runbookCache
+	arenas     arenas
+	actors     *actorTable
+	commits    *committer
+	watchers   *watchHub
 
 	// slots bounds attempts running at once on this node.
 	slots chan struct{}
@@ -170,6 +172,9 @@ func New(cfg Config) (*Engine, error) {
 		ctx:      ctx,
 		cancel:   cancel,
 		closed:   make(chan struct{}),
+	}
+	if d, ok := cfg.Store.(runbook.RowDeferrer); ok {
+		e.defersRows = d.DefersRows()
 	}
 	e.commits = newCommitter(cfg.Store, cfg.MaxBatch, cfg.DirectCommit, e.log)
 	return e, nil

@@ -303,15 +303,10 @@ type ReplayRequest struct {
 // Replay starts a new execution of the original's runbook version with its
 // input, linked to it by originalExecutionId.
 func (e *Engine) Replay(ctx context.Context, id string, req ReplayRequest) (string, error) {
-	rec, steps, err := e.store.GetExecution(ctx, id)
+	orig, err := e.readState(ctx, id)
 	if err != nil {
 		return "", err
 	}
-	orig, err := stateFromRecords(rec, steps)
-	if err != nil {
-		return "", err
-	}
-	orig.ID = id
 	p, err := e.runbooks.get(ctx, orig.RunbookID, orig.RunbookVersion)
 	if err != nil {
 		return "", err

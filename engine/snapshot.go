@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
@@ -79,6 +80,40 @@ func stateFromRecords(rec *runbook.ExecutionRecord, steps []*runbook.StepRecord)
 			if it == nil {
 				return nil, fmt.Errorf("decode execution %s: iteration %d of %s is missing", rec.ID, i+1, id)
 			}
+		}
+	}
+	return s, nil
+}
+
+// readState reads an execution's state from the store: its stored rows,
+// onto which it folds the events appended after them (see
+// txn.defersRows). The record's Seq is its last event's; the document
+// carries its own.
+func (e *Engine) readState(ctx context.Context, id string) (*execState, error) {
+	rec, steps, err := e.store.GetExecution(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s, err := stateFromRecords(rec, steps)
+	if err != nil {
+		return nil, err
+	}
+	s.ID = id
+	s.rowsSeq = s.Seq
+	if rec.Seq == s.Seq {
+		return s, nil
+	}
+	tail, err := e.store.ListHistory(ctx, id, s.Seq, 0)
+	if err != nil {
+		return nil, fmt.Errorf("read history of execution %s: %w", id, err)
+	}
+	for i := range tail {
+		ev := &tail[i]
+		if err := apply(s, ev); err != nil {
+			return nil, fmt.Errorf("fold history of execution %s: %w", id, err)
+		}
+		if ev.StepID != "" {
+			s.markDirty(stepKey{ev.StepID, ev.Iteration})
 		}
 	}
 	return s, nil

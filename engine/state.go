@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"time"
 
 	"github.com/runbookhq/runbook"
@@ -44,6 +45,11 @@ type execState struct {
 
 	// ctxData caches Context as JSON-like data (see contextData).
 	ctxData any
+	// rowsSeq is the seq of the stored rows (the execution's Data and its
+	// step rows): transitions with DeferRows append events after it.
+	// dirty lists the instances whose step rows are older than the state.
+	rowsSeq int64
+	dirty   []stepKey
 }
 
 // stepState is the state of one step, or of one loop iteration
@@ -88,6 +94,14 @@ type stepKey struct {
 }
 
 // instance returns the state of a step or of one of its loop iterations.
+// markDirty records that the step row of instance k is older than the
+// state.
+func (s *execState) markDirty(k stepKey) {
+	if !slices.Contains(s.dirty, k) {
+		s.dirty = append(s.dirty, k)
+	}
+}
+
 func (s *execState) instance(k stepKey) *stepState {
 	st := s.Steps[k.step]
 	if st == nil || k.iter == 0 {

@@ -16,15 +16,10 @@ const maxStaleRetries = 8
 // it from the store when it is not cached.
 func (e *Engine) load(ctx context.Context, a *actor, id string) (*execState, *plan, error) {
 	if a.state == nil {
-		rec, steps, err := e.store.GetExecution(ctx, id)
+		st, err := e.readState(ctx, id)
 		if err != nil {
 			return nil, nil, err
 		}
-		st, err := stateFromRecords(rec, steps)
-		if err != nil {
-			return nil, nil, err
-		}
-		st.ID = id
 		a.state = st
 	}
 	p, err := e.runbooks.get(ctx, a.state.RunbookID, a.state.RunbookVersion)

@@ -45,10 +45,12 @@ type txn struct {
 	inbox      [][]*runbook.InboxEvent
 	// arena holds the encoded documents until the commit returns.
 	arena *jsonArena
+	// baseStatus is the status the transition starts from.
+	baseStatus runbook.ExecutionStatus
 }
 
 func (e *Engine) newTxn(ctx context.Context, s *execState, p *plan) *txn {
-	return &txn{e: e, ctx: ctx, s: s, p: p, now: e.now(), base: s.Seq, events: make([]runbook.Event, 0, 2)}
+	return &txn{e: e, ctx: ctx, s: s, p: p, now: e.now(), base: s.Seq, baseStatus: s.Status, events: make([]runbook.Event, 0, 2)}
 }
 
 // fail aborts the transition: an engine bug, never a user error.
@@ -295,9 +297,17 @@ func (t *txn) transition() (*runbook.Transition, error) {
 	fail := func(what string, err error) (*runbook.Transition, error) {
 		return nil, fmt.Errorf("encode %s of execution %s: %w", what, t.s.ID, err)
 	}
-	execDoc, err := a.add(t.s)
-	if err != nil {
-		return fail("state", err)
+	deferred := t.defersRows()
+	for _, k := range t.touched {
+		t.s.markDirty(k)
+	}
+	execDoc := -1
+	var err error
+	if !deferred {
+		execDoc, err = a.add(t.s)
+		if err != nil {
+			return fail("state", err)
+		}
 	}
 	staticDoc := -1
 	if t.create {
@@ -315,8 +325,16 @@ func (t *txn) transition() (*runbook.Transition, error) {
 		ss  *stepState
 		doc int
 	}
-	steps := make([]stepDoc, 0, len(t.touched))
-	for _, k := range t.touched {
+	// The rows of every instance changed since they were last written;
+	// if the commit fails, the engine drops this state and reads it again.
+	var dirty []stepKey
+	if !deferred {
+		dirty = t.s.dirty
+		t.s.dirty = nil
+		t.s.rowsSeq = t.s.Seq
+	}
+	steps := make([]stepDoc, 0, len(dirty))
+	for _, k := range dirty {
 		ss := t.s.instance(k)
 		if ss == nil {
 			continue
@@ -329,7 +347,9 @@ func (t *txn) transition() (*runbook.Transition, error) {
 	}
 
 	rec := executionRow(t.s)
-	rec.Data = a.doc(execDoc)
+	if execDoc >= 0 {
+		rec.Data = a.doc(execDoc)
+	}
 	if staticDoc >= 0 {
 		rec.Static = a.doc(staticDoc)
 	}
@@ -349,6 +369,7 @@ func (t *txn) transition() (*runbook.Transition, error) {
 		DeleteWaits:   t.delWaits,
 		ClearAll:      t.clearAll,
 		MatchInbox:    t.matches,
+		DeferRows:     deferred,
 		Steps:         make([]*runbook.StepRecord, len(steps)),
 	}
 	for i, sd := range steps {
@@ -356,6 +377,20 @@ func (t *txn) transition() (*runbook.Transition, error) {
 			Status: sd.ss.Status, Data: a.doc(sd.doc)}
 	}
 	return tr, nil
+}
+
+// maxDeferredEvents bounds the events appended after an execution's stored
+// rows, which every read of the execution from the store folds onto them.
+const maxDeferredEvents = 32
+
+// defersRows reports whether the transition leaves the execution's rows
+// (its document and its step rows) as they are (Transition.DeferRows): on
+// a store that allows it, the rows are written when the execution starts,
+// when its status changes (the status is in the row, and lists filter on
+// it) and once maxDeferredEvents events have been appended since they
+// were; in between, the history alone records the transitions.
+func (t *txn) defersRows() bool {
+	return t.e.defersRows && !t.create && t.s.Status == t.baseStatus && t.s.Seq-t.s.rowsSeq <= maxDeferredEvents
 }
 
 // empty reports whether the transition changes nothing.

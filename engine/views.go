@@ -11,15 +11,10 @@ import (
 
 // snapshot reads an execution's state and plan from the store.
 func (e *Engine) snapshot(ctx context.Context, id string) (*execState, *plan, error) {
-	rec, steps, err := e.store.GetExecution(ctx, id)
+	st, err := e.readState(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := stateFromRecords(rec, steps)
-	if err != nil {
-		return nil, nil, err
-	}
-	st.ID = id
 	p, err := e.runbooks.get(ctx, st.RunbookID, st.RunbookVersion)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load runbook of execution %s: %w", id, err)

@@ -438,16 +438,11 @@ func (e *Engine) checkAttempts(id string) {
 	// starts an attempt between the read and the decision.
 	a := e.actors.acquire(id)
 	defer e.actors.release(id, a)
-	rec, steps, err := e.store.GetExecution(ctx, id)
+	s, err := e.readState(ctx, id)
 	if err != nil {
 		if e.ctx.Err() == nil {
 			e.log.Warn("check attempts in flight", "execution", id, "err", err)
 		}
-		return
-	}
-	s, err := stateFromRecords(rec, steps)
-	if err != nil {
-		e.log.Error("check attempts in flight", "execution", id, "err", err)
 		return
 	}
 	if a.state != nil && a.state.Seq < s.Seq {

@@ -41,6 +41,9 @@ type tenantKey struct {
 	key      string
 }
 
+// DefersRows reports that the store accepts Transition.DeferRows.
+func (s *Store) DefersRows() bool { return true }
+
 // Commit applies transitions in order, each one all-or-nothing.
 func (s *Store) Commit(ctx context.Context, txs []*runbook.Transition) ([]runbook.CommitResult, error) {
 	if err := s.lock(ctx); err != nil {
@@ -88,10 +91,16 @@ func (s *Store) apply(t *runbook.Transition) runbook.CommitResult {
 			return runbook.CommitResult{Err: contract.ErrStale(rec.ID, t.ExpectedSeq, ex.rec.Seq)}
 		case ex.rec.TenantID != rec.TenantID || ex.rec.IdempotencyKey != rec.IdempotencyKey:
 			return runbook.CommitResult{Err: contract.ErrIdentityChanged(rec.ID)}
+		case t.DeferRows && ex.rec.Status != rec.Status:
+			return runbook.CommitResult{Err: contract.ErrDeferredStatus(rec.ID, ex.rec.Status, rec.Status)}
 		}
-		// Only the mutable columns change after creation.
+		// Only the mutable columns change after creation; DeferRows keeps
+		// the stored document.
 		stored := *ex.rec
-		stored.Status, stored.Seq, stored.UpdatedAt, stored.Data = rec.Status, rec.Seq, rec.UpdatedAt, rec.Data
+		stored.Status, stored.Seq, stored.UpdatedAt = rec.Status, rec.Seq, rec.UpdatedAt
+		if !t.DeferRows {
+			stored.Data = rec.Data
+		}
 		ex.rec = &stored
 		rec = ex.rec
 	}

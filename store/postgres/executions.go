@@ -86,7 +86,7 @@ func (s *Store) ListExecutions(ctx context.Context, f runbook.ExecutionFilter) (
 	if err := checkText("execution filter", f.RunbookID, string(f.Status), f.TenantID, f.Cursor); err != nil {
 		return nil, err
 	}
-	query, args := sqlrow.ListExecutionsQuery(f, sqlrow.Dollar)
+	query, args := sqlrow.ListExecutionsQuery(f, sqlrow.Dollar, sqlrow.ExecutionColumns)
 	out, err := queryAll(ctx, s, sqlrow.ScanExecution, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list executions: %w", err)

@@ -49,7 +49,7 @@ func (s *Store) commit(ctx context.Context, txs []*runbook.Transition) ([]runboo
 	if len(txs) == 0 {
 		return results, 0, nil
 	}
-	c := &committer{st: s.stmts, pks: s.pks, learned: make(map[string]int64), rows: newRowBatch()}
+	c := &committer{st: s.stmts, execs: s.execs, learned: make(map[string]execEntry), rows: newRowBatch()}
 	n, err := s.write(ctx, func(ctx context.Context, _ *sql.Conn) error {
 		for i, t := range txs {
 			if t != nil && t.Execution != nil && c.rows.puts.Conflicts(t) {
@@ -66,20 +66,23 @@ func (s *Store) commit(ctx context.Context, txs []*runbook.Transition) ([]runboo
 		return c.rows.flush(ctx, s.multi)
 	})
 	if err != nil {
+		// Whether the batch was written is not known for every failure:
+		// what the cache held of its executions may be wrong.
+		s.execs.forget(txs)
 		return nil, 0, fmt.Errorf("commit: %w", err)
 	}
-	s.pks.update(c.learned, c.ended)
+	s.execs.update(c.learned, c.ended)
 	return results, n, nil
 }
 
 // committer applies transitions inside one write transaction.
 type committer struct {
-	st   *statements
-	rows *rowBatch
-	pks  *pkCache
-	// learned holds the pks this transaction inserted or looked up, for
+	st    *statements
+	rows  *rowBatch
+	execs *execCache
+	// learned holds what this transaction wrote or read of executions, for
 	// the cache once it has committed; ended the executions that ended.
-	learned map[string]int64
+	learned map[string]execEntry
 	ended   []string
 }
 
@@ -99,7 +102,7 @@ func (c *committer) apply(ctx context.Context, t *runbook.Transition) (runbook.C
 	if t.Create {
 		pk, refusal, err = c.insertExecution(ctx, e)
 	} else {
-		pk, refusal, err = c.updateExecution(ctx, e, t.ExpectedSeq)
+		pk, refusal, err = c.updateExecution(ctx, t)
 	}
 	if err != nil || refusal != nil {
 		return runbook.CommitResult{Err: refusal}, err
@@ -121,25 +124,27 @@ func (c *committer) apply(ctx context.Context, t *runbook.Transition) (runbook.C
 	return res, nil
 }
 
-// pk returns the pk of execution id, or false when there is no such
-// execution.
-func (c *committer) pk(ctx context.Context, id string) (int64, bool, error) {
-	if pk, ok := c.learned[id]; ok {
-		return pk, true, nil
+// current returns what the write path checks of execution id, as this
+// transaction left it, or false when there is no such execution.
+func (c *committer) current(ctx context.Context, id string) (execEntry, bool, error) {
+	if e, ok := c.learned[id]; ok {
+		return e, true, nil
 	}
-	if pk, ok := c.pks.get(id); ok {
-		return pk, true, nil
+	if e, ok := c.execs.get(id); ok {
+		return e, true, nil
 	}
-	var pk int64
-	err := c.st.executionPK.QueryRowContext(ctx, id).Scan(&pk)
+	var e execEntry
+	var status string
+	err := c.st.executionCurrent.QueryRowContext(ctx, id).Scan(&e.pk, &status, &e.tenant, &e.key, &e.seq)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return 0, false, nil
+		return execEntry{}, false, nil
 	case err != nil:
-		return 0, false, fmt.Errorf("read execution pk: %w", err)
+		return execEntry{}, false, fmt.Errorf("read execution: %w", err)
 	}
-	c.learned[id] = pk
-	return pk, true, nil
+	e.status = runbook.ExecutionStatus(status)
+	c.learned[id] = e
+	return e, true, nil
 }
 
 // insertExecution inserts a new execution row and returns its pk, or
@@ -160,7 +165,7 @@ func (c *committer) insertExecution(ctx context.Context, e *runbook.ExecutionRec
 		if pk, err = res.LastInsertId(); err != nil {
 			return 0, nil, fmt.Errorf("insert execution: %w", err)
 		}
-		c.learned[e.ID] = pk
+		c.learned[e.ID] = execEntry{pk: pk, seq: e.Seq, status: e.Status, tenant: e.TenantID, key: e.IdempotencyKey}
 		return pk, nil, nil
 	}
 	refusal, err = c.insertRefusal(ctx, e)
@@ -169,9 +174,8 @@ func (c *committer) insertExecution(ctx context.Context, e *runbook.ExecutionRec
 
 // insertRefusal says why an execution row was not inserted.
 func (c *committer) insertRefusal(ctx context.Context, e *runbook.ExecutionRecord) (refusal, err error) {
-	var seq int64
-	var tenant, key string
-	err = c.st.executionState.QueryRowContext(ctx, e.ID).Scan(&seq, &tenant, &key)
+	var pk int64
+	err = c.st.executionPK.QueryRowContext(ctx, e.ID).Scan(&pk)
 	switch {
 	case err == nil:
 		return contract.ErrExecutionExists(e.ID), nil
@@ -185,57 +189,44 @@ func (c *committer) insertRefusal(ctx context.Context, e *runbook.ExecutionRecor
 	return contract.ErrKeyTaken(e.TenantID, e.IdempotencyKey, other), nil
 }
 
-// updateExecution replaces the execution row if its seq is expectedSeq
-// and returns its pk, or returns why it does not: the row is absent,
-// changed since, or would change tenant or idempotency key.
-func (c *committer) updateExecution(ctx context.Context, e *runbook.ExecutionRecord, expectedSeq int64) (pk int64, refusal, err error) {
-	pk, found, err := c.pk(ctx, e.ID)
-	if err != nil {
-		return 0, nil, err
-	}
-	if !found {
-		return 0, contract.ErrExecutionNotFound(e.ID), nil
-	}
-	// First as if the status stays, then, when no row matched, with it.
-	n, err := affected(c.st.updateSameStatus.ExecContext(ctx, e.Seq, sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data),
-		pk, e.ID, expectedSeq, e.TenantID, e.IdempotencyKey, string(e.Status)))
-	if err == nil && n == 0 {
-		n, err = affected(c.st.updateExecution.ExecContext(ctx, string(e.Status), e.Seq, sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data),
-			pk, e.ID, expectedSeq, e.TenantID, e.IdempotencyKey))
-	}
-	if err != nil {
-		return 0, nil, fmt.Errorf("update execution: %w", err)
-	}
-	if n == 1 {
-		return pk, nil, nil
-	}
-	refusal, err = c.updateRefusal(ctx, e, expectedSeq)
-	return 0, refusal, err
-}
-
-// affected returns the number of rows a statement changed.
-func affected(res sql.Result, err error) (int64, error) {
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}
-
-// updateRefusal says why an execution row was not updated.
-func (c *committer) updateRefusal(ctx context.Context, e *runbook.ExecutionRecord, expectedSeq int64) (refusal, err error) {
-	var seq int64
-	var tenant, key string
-	err = c.st.executionState.QueryRowContext(ctx, e.ID).Scan(&seq, &tenant, &key)
+// updateExecution checks t against the execution as it stands and returns
+// its pk, or returns why t is refused: the execution is absent, has moved
+// since ExpectedSeq, or would change tenant or idempotency key (or status,
+// with DeferRows). It then writes the execution row, unless t defers its
+// rows: the row then keeps its document, seq and time, which readers take
+// from the history (see sqlCurrentExecutionColumns).
+func (c *committer) updateExecution(ctx context.Context, t *runbook.Transition) (pk int64, refusal, err error) {
+	e := t.Execution
+	cur, found, err := c.current(ctx, e.ID)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return contract.ErrExecutionNotFound(e.ID), nil
 	case err != nil:
-		return nil, fmt.Errorf("read execution: %w", err)
-	case seq != expectedSeq:
-		return contract.ErrStale(e.ID, expectedSeq, seq), nil
-	default:
-		return contract.ErrIdentityChanged(e.ID), nil
+		return 0, nil, err
+	case !found:
+		return 0, contract.ErrExecutionNotFound(e.ID), nil
+	case cur.seq != t.ExpectedSeq:
+		return 0, contract.ErrStale(e.ID, t.ExpectedSeq, cur.seq), nil
+	case cur.tenant != e.TenantID || cur.key != e.IdempotencyKey:
+		return 0, contract.ErrIdentityChanged(e.ID), nil
+	case t.DeferRows && cur.status != e.Status:
+		return 0, contract.ErrDeferredStatus(e.ID, cur.status, e.Status), nil
 	}
+	if !t.DeferRows {
+		var res sql.Result
+		if cur.status == e.Status {
+			res, err = c.st.updateSameStatus.ExecContext(ctx, e.Seq, sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data), cur.pk, e.ID)
+		} else {
+			res, err = c.st.updateExecution.ExecContext(ctx, string(e.Status), e.Seq, sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data), cur.pk, e.ID)
+		}
+		if err != nil {
+			return 0, nil, fmt.Errorf("update execution: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return 0, nil, fmt.Errorf("update execution %s: row with pk %d not found (%d rows, %v)", e.ID, cur.pk, n, err)
+		}
+	}
+	cur.seq, cur.status = e.Seq, e.Status
+	c.learned[e.ID] = cur
+	return cur.pk, nil, nil
 }
 
 func (c *committer) matchInbox(ctx context.Context, q *runbook.InboxQuery) ([]*runbook.InboxEvent, error) {
@@ -250,3 +241,8 @@ func (c *committer) matchInbox(ctx context.Context, q *runbook.InboxQuery) ([]*r
 	}
 	return out, nil
 }
+
+// DefersRows reports that the store accepts Transition.DeferRows: it then
+// appends the events without writing the execution row (see
+// execCache).
+func (s *Store) DefersRows() bool { return true }

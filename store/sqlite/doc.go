@@ -41,5 +41,5 @@
 // execution, which halves the pages every commit writes to the WAL and
 // flushes. The write path keeps the integer key of every running
 // execution in memory, so that its rows are written without looking the
-// text id up (see pkCache).
+// text id up (see execCache).
 package sqlite

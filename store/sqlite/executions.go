@@ -23,7 +23,7 @@ func (s *Store) GetExecution(ctx context.Context, id string) (*runbook.Execution
 		return nil, nil, fmt.Errorf("get execution %s: %w", id, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only
-	rec, err := sqlrow.ScanExecution(tx.QueryRowContext(ctx, `SELECT `+sqlrow.ExecutionColumns+` FROM executions WHERE id = ?`, id))
+	rec, err := sqlrow.ScanExecution(tx.QueryRowContext(ctx, `SELECT `+sqlCurrentExecutionColumns+` FROM executions WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, contract.ErrExecutionNotFound(id)
 	}
@@ -72,7 +72,7 @@ func (s *Store) ListExecutions(ctx context.Context, f runbook.ExecutionFilter) (
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	query, args := sqlrow.ListExecutionsQuery(f, sqlrow.Question)
+	query, args := sqlrow.ListExecutionsQuery(f, sqlrow.Question, sqlCurrentExecutionColumns)
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list executions: %w", err)

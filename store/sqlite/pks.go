@@ -1,51 +1,81 @@
 package sqlite
 
-import "sync"
+import (
+	"sync"
 
-// pkCache remembers the integer pk of executions that are still running,
-// so that a commit writes their history and step rows, and updates their
-// execution row, by pk: without it, every one of those rows costs a
-// lookup of the execution's text id in its unique index. Only the write
-// path uses it; a miss costs one such lookup.
+	"github.com/runbookhq/runbook"
+)
+
+// execEntry is what the write path checks of an execution before it
+// writes a transition: the row's integer pk, by which its history and step
+// rows refer to it, the seq of its last event, its status and its
+// identity (fixed at creation).
+type execEntry struct {
+	pk     int64
+	seq    int64
+	status runbook.ExecutionStatus
+	tenant string
+	key    string
+}
+
+// execCache remembers the execEntry of executions that are still running,
+// so that a commit checks and writes their transitions without reading
+// their row: its optimistic check (the expected seq) is made here, and a
+// transition with DeferRows then writes no execution row at all. Only the
+// write path uses it; a miss costs one read of the row and of its last
+// event (sqlSelectExecutionCurrent).
 //
-// An entry is added only once the transaction that inserted or first
-// looked up the row has committed (a pk of a rolled-back insert would be
-// given to the next execution), and dropped when its execution ends. The
-// store never deletes an execution row, so a pk never changes for an id;
-// the UPDATE still checks the id with the pk.
-type pkCache struct {
+// The cache can stand for the rows because this process is the only one
+// that writes to the database (the store holds its lock file) and every
+// write goes through the one write connection. An entry is added or
+// changed only once the transaction that wrote it has committed, forgotten
+// when a commit that touched its execution fails (its outcome is then not
+// known), and dropped when its execution ends.
+type execCache struct {
 	mu  sync.Mutex
 	max int
-	m   map[string]int64
+	m   map[string]execEntry
 }
 
-// maxCachedPKs bounds the cache: about 100 bytes an entry. Executions
-// beyond it (parked in very large numbers) are looked up by id.
-const maxCachedPKs = 100_000
+// maxCachedExecutions bounds the cache: about 150 bytes an entry.
+// Executions beyond it (parked in very large numbers) are read from the
+// database.
+const maxCachedExecutions = 100_000
 
-func newPKCache(max int) *pkCache {
-	return &pkCache{max: max, m: make(map[string]int64)}
+func newExecCache(max int) *execCache {
+	return &execCache{max: max, m: make(map[string]execEntry)}
 }
 
-func (c *pkCache) get(id string) (int64, bool) {
+func (c *execCache) get(id string) (execEntry, bool) {
 	c.mu.Lock()
-	pk, ok := c.m[id]
+	e, ok := c.m[id]
 	c.mu.Unlock()
-	return pk, ok
+	return e, ok
 }
 
-// update applies what a committed transaction learned: pks to remember,
-// and ids of executions that ended.
-func (c *pkCache) update(learned map[string]int64, ended []string) {
+// update applies what a committed transaction learned: entries to
+// remember or change, and ids of executions that ended.
+func (c *execCache) update(learned map[string]execEntry, ended []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for id, pk := range learned {
-		if len(c.m) >= c.max {
-			break
+	for id, e := range learned {
+		if _, ok := c.m[id]; ok || len(c.m) < c.max {
+			c.m[id] = e
 		}
-		c.m[id] = pk
 	}
 	for _, id := range ended {
 		delete(c.m, id)
+	}
+}
+
+// forget drops the entries of the executions of transitions whose commit
+// failed.
+func (c *execCache) forget(txs []*runbook.Transition) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, t := range txs {
+		if t != nil && t.Execution != nil {
+			delete(c.m, t.Execution.ID)
+		}
 	}
 }

@@ -322,3 +322,57 @@ WHEN NEW.step_id = 'boom' BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); 
 		}
 	}
 }
+
+// TestDeferredRowsAfterReopen checks that a store opened again, whose
+// write path has not seen the execution yet, takes its seq from the
+// history: after transitions with DeferRows, the execution row is older.
+func TestDeferredRowsAfterReopen(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "runbook.db")
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &runbook.ExecutionRecord{ID: "e1", RunbookID: "triage", RunbookVersion: "1.0.0", TenantID: "t",
+		Status: runbook.ExecutionRunning, Seq: 1, CreatedAt: at(1), UpdatedAt: at(1), Data: []byte(`{"seq":1}`)}
+	deferred := *rec
+	deferred.Seq, deferred.UpdatedAt, deferred.Data = 3, at(3), nil
+	txs := []*runbook.Transition{
+		{Create: true, Execution: rec, Events: []runbook.Event{{Seq: 1, Type: runbook.EventExecutionStarted, Time: at(1)}}},
+		{Execution: &deferred, ExpectedSeq: 1, DeferRows: true, Events: []runbook.Event{
+			{Seq: 2, Type: runbook.EventStepStarted, StepID: "a", Time: at(2)},
+			{Seq: 3, Type: runbook.EventStepCompleted, StepID: "a", Time: at(3)}}},
+	}
+	if res, err := s.Commit(ctx, txs); err != nil || res[0].Err != nil || res[1].Err != nil {
+		t.Fatalf("Commit = %v, %v", res, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s = openStore(t, path)
+	got, _, err := s.GetExecution(ctx, "e1")
+	if err != nil || got.Seq != 3 || !got.UpdatedAt.Equal(at(3)) || string(got.Data) != `{"seq":1}` {
+		t.Fatalf("GetExecution after reopen = %+v, %v; want seq 3, updated at(3), the first document", got, err)
+	}
+	next := deferred
+	next.Seq, next.UpdatedAt, next.Status, next.Data = 4, at(4), runbook.ExecutionCompleted, []byte(`{"seq":4}`)
+	stale, written := next, next
+	stale.Seq = 2
+	res, err := s.Commit(ctx, []*runbook.Transition{
+		{Execution: &stale, ExpectedSeq: 1, Events: []runbook.Event{{Seq: 2, Type: runbook.EventExecutionCompleted, Time: at(4)}}},
+		{Execution: &written, ExpectedSeq: 3, Events: []runbook.Event{{Seq: 4, Type: runbook.EventExecutionCompleted, Time: at(4)}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, res[0].Err, runbook.ESTALE, "execution e1 changed concurrently (expected seq 1, found 3)")
+	if res[1].Err != nil {
+		t.Fatalf("transition on the last event after reopen: %v", res[1].Err)
+	}
+	got, _, err = s.GetExecution(ctx, "e1")
+	if err != nil || got.Seq != 4 || got.Status != runbook.ExecutionCompleted || string(got.Data) != `{"seq":4}` {
+		t.Fatalf("GetExecution after the written transition = %+v, %v", got, err)
+	}
+}

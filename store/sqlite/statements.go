@@ -17,23 +17,36 @@ const (
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING`
 
-	// Only the columns that change are set, so that indexes on the others
-	// are not rewritten. The tenant and idempotency key are in the WHERE
-	// clause: they are fixed at creation, and a mismatch refuses the
-	// update without costing a read on the happy path.
-	sqlUpdateExecution = `UPDATE executions SET status = ?, seq = ?, updated_at = ?, data = ?
-WHERE pk = ? AND id = ? AND seq = ? AND tenant_id = ? AND idempotency_key = ?`
+	// An update sets only the columns that change, so that indexes on the
+	// others are not rewritten: SQLite rewrites the entry of every index
+	// on a column the SET clause names, changed or not, and
+	// executions_by_status would cost every commit a page. The committer
+	// has checked the seq and the identity (see committer.current).
+	sqlUpdateExecution = `UPDATE executions SET status = ?, seq = ?, updated_at = ?, data = ? WHERE pk = ? AND id = ?`
 
-	// The same, for a transition that leaves the status as it is (most
-	// do): SQLite rewrites the entry of every index on a column the SET
-	// clause names, changed or not, and executions_by_status would cost
-	// every commit a page. It matches no row when the status changes.
-	sqlUpdateExecutionSameStatus = `UPDATE executions SET seq = ?, updated_at = ?, data = ?
-WHERE pk = ? AND id = ? AND seq = ? AND tenant_id = ? AND idempotency_key = ? AND status = ?`
+	sqlUpdateExecutionSameStatus = `UPDATE executions SET seq = ?, updated_at = ?, data = ? WHERE pk = ? AND id = ?`
+
+	// sqlSelectExecutionCurrent reads what the write path checks of an
+	// execution: its seq is its last event's, which is newer than the
+	// row's after transitions with DeferRows.
+	sqlSelectExecutionCurrent = `SELECT pk, status, tenant_id, idempotency_key,
+    MAX(seq, COALESCE((SELECT MAX(h.seq) FROM history h WHERE h.execution_pk = executions.pk), 0))
+FROM executions WHERE id = ?`
+
+	// sqlCurrentExecutionColumns reads as sqlrow.ExecutionColumns, with
+	// the seq and updated_at of the execution's last event when it is
+	// newer than the row (transitions with DeferRows append events
+	// without writing the row). Both walk history_by_execution backwards
+	// from the execution's last entry.
+	sqlCurrentExecutionColumns = `id, runbook_id, runbook_version, tenant_id, idempotency_key, parent_id, status,
+    COALESCE((SELECT h.seq FROM history h WHERE h.execution_pk = executions.pk AND h.seq > executions.seq
+        ORDER BY h.seq DESC LIMIT 1), seq),
+    created_at,
+    COALESCE((SELECT h.event_time FROM history h WHERE h.execution_pk = executions.pk AND h.seq > executions.seq
+        ORDER BY h.seq DESC LIMIT 1), updated_at),
+    data, static`
 
 	sqlSelectExecutionPK = `SELECT pk FROM executions WHERE id = ?`
-
-	sqlSelectExecutionState = `SELECT seq, tenant_id, idempotency_key FROM executions WHERE id = ?`
 
 	sqlSelectExecutionByKey = `SELECT id FROM executions WHERE tenant_id = ? AND idempotency_key = ? AND idempotency_key <> ''`
 
@@ -59,7 +72,7 @@ type statements struct {
 	updateExecution  *sql.Stmt
 	updateSameStatus *sql.Stmt
 	executionPK      *sql.Stmt
-	executionState   *sql.Stmt
+	executionCurrent *sql.Stmt
 	executionByKey   *sql.Stmt
 	matchInbox       *sql.Stmt
 	claimTasks       *sql.Stmt
@@ -81,7 +94,7 @@ func prepare(ctx context.Context, db preparer) (*statements, error) {
 		{&st.updateExecution, sqlUpdateExecution},
 		{&st.updateSameStatus, sqlUpdateExecutionSameStatus},
 		{&st.executionPK, sqlSelectExecutionPK},
-		{&st.executionState, sqlSelectExecutionState},
+		{&st.executionCurrent, sqlSelectExecutionCurrent},
 		{&st.executionByKey, sqlSelectExecutionByKey},
 		{&st.matchInbox, sqlMatchInbox},
 		{&st.claimTasks, sqlClaimTasks},
@@ -99,7 +112,7 @@ func prepare(ctx context.Context, db preparer) (*statements, error) {
 func (st *statements) close() error {
 	var errs []error
 	for _, s := range []*sql.Stmt{
-		st.insertExecution, st.updateExecution, st.updateSameStatus, st.executionPK, st.executionState, st.executionByKey, st.matchInbox, st.claimTasks,
+		st.insertExecution, st.updateExecution, st.updateSameStatus, st.executionPK, st.executionCurrent, st.executionByKey, st.matchInbox, st.claimTasks,
 	} {
 		if s != nil {
 			errs = append(errs, s.Close())

@@ -31,7 +31,7 @@ type Store struct {
 	stmts *statements
 	multi *multiStatements // multi-row writes of Commit
 	wal   *walSyncer       // makes a committed write durable before it returns
-	pks   *pkCache         // pks of running executions, for the write path
+	execs *execCache       // what the write path checks of running executions
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -68,7 +68,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{path: path, lock: lock, pks: newPKCache(maxCachedPKs)}
+	s := &Store{path: path, lock: lock, execs: newExecCache(maxCachedExecutions)}
 	if err := s.open(ctx, abs); err != nil {
 		s.release()
 		return nil, openError(path, err)

@@ -21,6 +21,9 @@ func Run(t *testing.T, newStore func(t *testing.T) runbook.Store) {
 	for _, group := range [][]test{runbookTests(), commitTests(), executionTests(), taskTests(), eventTests(), lifecycleTests()} {
 		all = append(all, group...)
 	}
+	if defers(newStore(t)) {
+		all = append(all, deferTests()...)
+	}
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

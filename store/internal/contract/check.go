@@ -63,6 +63,12 @@ func CheckTransition(t *runbook.Transition) error {
 	if want := base + int64(len(t.Events)); t.Execution.Seq != want {
 		return runbook.Errorf(runbook.EINVALID, "execution %q: seq is %d, want %d (the last event appended)", id, t.Execution.Seq, want)
 	}
+	if t.DeferRows && t.Create {
+		return runbook.Errorf(runbook.EINVALID, "execution %q: a new execution writes its rows (DeferRows with Create)", id)
+	}
+	if t.DeferRows && len(t.Steps) > 0 {
+		return runbook.Errorf(runbook.EINVALID, "execution %q: DeferRows with step rows", id)
+	}
 	for _, st := range t.Steps {
 		if st == nil || st.StepID == "" {
 			return runbook.Errorf(runbook.EINVALID, "execution %q: step row without step id", id)

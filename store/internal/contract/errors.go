@@ -65,3 +65,9 @@ func ErrEventExists(id string) error {
 func ErrKeyNotFound(tenantID, key string) error {
 	return runbook.Errorf(runbook.ENOTFOUND, "no execution with idempotency key %q in tenant %q", key, tenantID)
 }
+
+// ErrDeferredStatus reports a transition with DeferRows that changes the
+// execution's status, which must be written.
+func ErrDeferredStatus(id string, stored, status runbook.ExecutionStatus) error {
+	return runbook.Errorf(runbook.EINVALID, "execution %q: DeferRows cannot change the status (%s to %s)", id, stored, status)
+}

@@ -21,8 +21,8 @@ func Dollar(n int) string { return "$" + strconv.Itoa(n) }
 // ListExecutionsQuery returns the statement and arguments of
 // Store.ListExecutions: the executions f selects, newest first (by
 // descending id), at most f.Limit of them (contract.DefaultListLimit when
-// not set).
-func ListExecutionsQuery(f runbook.ExecutionFilter, ph Placeholder) (string, []any) {
+// not set), as columns: ExecutionColumns or expressions that read as them.
+func ListExecutionsQuery(f runbook.ExecutionFilter, ph Placeholder, columns string) (string, []any) {
 	var where []string
 	var args []any
 	for _, c := range []struct {
@@ -38,7 +38,7 @@ func ListExecutionsQuery(f runbook.ExecutionFilter, ph Placeholder) (string, []a
 			where = append(where, c.column+ph(len(args)))
 		}
 	}
-	query := `SELECT ` + ExecutionColumns + ` FROM executions`
+	query := `SELECT ` + columns + ` FROM executions`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}

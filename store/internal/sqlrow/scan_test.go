@@ -162,7 +162,7 @@ func TestListExecutionsQuery(t *testing.T) {
 			" WHERE runbook_id = $1 AND status = $2 AND tenant_id = $3 AND id < $4", "[rb running t c 7]", "$5"},
 		{runbook.ExecutionFilter{TenantID: "t", Limit: 3}, Question, " WHERE tenant_id = ?", "[t 3]", "?"},
 	} {
-		query, args := ListExecutionsQuery(c.f, c.ph)
+		query, args := ListExecutionsQuery(c.f, c.ph, ExecutionColumns)
 		want := `SELECT ` + ExecutionColumns + ` FROM executions` + c.where + ` ORDER BY id DESC LIMIT ` + c.lastParam
 		if query != want || fmt.Sprint(args) != c.args {
 			t.Errorf("ListExecutionsQuery(%+v) = %q, %v; want %q, %s", c.f, query, args, want, c.args)
