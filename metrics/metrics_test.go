@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/runbookhq/runbook/metrics"
 	"github.com/runbookhq/runbook/spec"
 	"github.com/runbookhq/runbook/store/memory"
+	"github.com/runbookhq/runbook/store/sqlite"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -320,4 +322,65 @@ func TestInstrumentStoreWithoutMetrics(t *testing.T) {
 	if metrics.InstrumentStore(s, nil) != runbook.Store(s) {
 		t.Fatal("InstrumentStore with nil metrics must return the store itself")
 	}
+}
+
+// TestInstrumentStoreKeepsCapabilities checks that the decorator offers
+// what the engine looks for on the store it wraps: pipelined commits
+// (timed like Commit) and deferred rows.
+func TestInstrumentStoreKeepsCapabilities(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	raw, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "runbook.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := metrics.New()
+	store := metrics.InstrumentStore(raw, m)
+	defer store.Close()
+	p, ok := store.(runbook.PipelinedCommitter)
+	if !ok {
+		t.Fatal("an instrumented SQLite store is not a PipelinedCommitter")
+	}
+	if d, ok := store.(runbook.RowDeferrer); !ok || !d.DefersRows() {
+		t.Fatal("an instrumented SQLite store does not defer rows")
+	}
+	rec := &runbook.ExecutionRecord{ID: "e1", RunbookID: "rb", RunbookVersion: "1", Status: runbook.ExecutionRunning, Seq: 1}
+	res, err := p.CommitPipelined(ctx, []*runbook.Transition{{Create: true, Execution: rec,
+		Events: []runbook.Event{{Seq: 1, Type: runbook.EventExecutionStarted}}}})()
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("CommitPipelined = %v, %v", res, err)
+	}
+	if n := commitsTimed(t, m); n != 1 {
+		t.Fatalf("%d commits timed, want the pipelined one", n)
+	}
+	if got, _, err := store.GetExecution(ctx, "e1"); err != nil || got.Seq != 1 {
+		t.Fatalf("GetExecution after a pipelined commit = %+v, %v", got, err)
+	}
+
+	if _, ok := metrics.InstrumentStore(memory.New(), m).(runbook.PipelinedCommitter); ok {
+		t.Fatal("an instrumented memory store claims pipelined commits its store does not have")
+	}
+}
+
+// commitsTimed returns how many commits the store duration histogram holds.
+func commitsTimed(t *testing.T, m *metrics.Metrics) uint64 {
+	t.Helper()
+	families, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "runbook_store_operation_duration_seconds" {
+			continue
+		}
+		for _, metric := range f.GetMetric() {
+			for _, l := range metric.GetLabel() {
+				if l.GetName() == "operation" && l.GetValue() == "commit" {
+					return metric.GetHistogram().GetSampleCount()
+				}
+			}
+		}
+	}
+	t.Fatal("no commit duration histogram")
+	return 0
 }

@@ -46,6 +46,10 @@ func InstrumentStore(s runbook.Store, m *Metrics) runbook.Store {
 		// first scrape, and the hot path does no label lookup.
 		is.timers[op] = m.storeDuration.WithLabelValues(op)
 	}
+	if p, ok := s.(runbook.PipelinedCommitter); ok {
+		// The engine looks for the interface on the store it is given.
+		return &instrumentedPipelinedStore{instrumentedStore: is, p: p}
+	}
 	return is
 }
 
@@ -97,6 +101,31 @@ func (i *instrumentedStore) Commit(ctx context.Context, txs []*runbook.Transitio
 	out, err := i.s.Commit(ctx, txs)
 	i.done(opCommit, start, err)
 	return out, err
+}
+
+// DefersRows reports whether the wrapped store accepts
+// Transition.DeferRows.
+func (i *instrumentedStore) DefersRows() bool {
+	d, ok := i.s.(runbook.RowDeferrer)
+	return ok && d.DefersRows()
+}
+
+// instrumentedPipelinedStore is InstrumentStore's decorator of a store
+// that is a runbook.PipelinedCommitter: it is one too. A pipelined commit
+// is timed from its call until its wait returns, as Commit is.
+type instrumentedPipelinedStore struct {
+	*instrumentedStore
+	p runbook.PipelinedCommitter
+}
+
+func (i *instrumentedPipelinedStore) CommitPipelined(ctx context.Context, txs []*runbook.Transition) func() ([]runbook.CommitResult, error) {
+	start := time.Now()
+	wait := i.p.CommitPipelined(ctx, txs)
+	return func() ([]runbook.CommitResult, error) {
+		out, err := wait()
+		i.done(opCommit, start, err)
+		return out, err
+	}
 }
 
 func (i *instrumentedStore) GetExecution(ctx context.Context, id string) (*runbook.ExecutionRecord, []*runbook.StepRecord, error) {
