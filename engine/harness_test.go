@@ -64,6 +64,7 @@ func newHarness(t *testing.T, configure ...func(*engine.Config)) *harness {
 	for _, c := range configure {
 		c(&cfg)
 	}
+	h.store = cfg.Store
 	e, err := engine.New(cfg)
 	if err != nil {
 		t.Fatal(err)
