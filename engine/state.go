@@ -93,7 +93,6 @@ type stepKey struct {
 	iter int
 }
 
-// instance returns the state of a step or of one of its loop iterations.
 // markDirty records that the step row of instance k is older than the
 // state.
 func (s *execState) markDirty(k stepKey) {
@@ -102,6 +101,7 @@ func (s *execState) markDirty(k stepKey) {
 	}
 }
 
+// instance returns the state of a step or of one of its loop iterations.
 func (s *execState) instance(k stepKey) *stepState {
 	st := s.Steps[k.step]
 	if st == nil || k.iter == 0 {
