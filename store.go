@@ -163,7 +163,7 @@ type Transition struct {
 // RowDeferrer is implemented by a store that may accept transitions with
 // DeferRows set: the engine then rewrites an execution's documents only now
 // and then instead of on every transition, and a store that keeps them in
-// rows (SQLite) saves most of its writes. A wrapper of a store implements
+// rows saves most of its writes. A wrapper of a store implements
 // it by asking the store it wraps.
 type RowDeferrer interface {
 	// DefersRows reports whether the store accepts DeferRows.

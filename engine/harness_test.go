@@ -101,7 +101,7 @@ func deferFor(t *testing.T) bool {
 }
 
 // rowWriter hides the store's DefersRows: every transition writes its
-// rows, as on PostgreSQL.
+// rows, as on a store that is not a runbook.RowDeferrer.
 type rowWriter struct{ runbook.Store }
 
 // put parses a YAML runbook (STUB replaced by the stub's URL) and stores it.

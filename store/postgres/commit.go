@@ -179,7 +179,7 @@ func (s *Store) commitOptimistic(ctx context.Context, txs []*runbook.Transition,
 	}
 	if n := len(updates.id); n > 0 {
 		u := &updates
-		b.Queue(sqlUpdateExecutions, u.id, u.status, u.seq, u.updatedAt, u.data, u.expected, u.tenantID, u.key, n)
+		b.Queue(sqlUpdateExecutions, u.id, u.status, u.seq, u.updatedAt, u.data, u.expected, u.tenantID, u.key, u.deferred, n)
 	}
 	queueRows(b, txs, events, accepted, results)
 	b.Queue(sqlCommit)
@@ -191,6 +191,7 @@ type execColumns struct {
 	id, runbookID, runbookVersion, tenantID, key, parentID, status []string
 	seq, expected, createdAt, updatedAt                            []int64
 	data, static                                                   [][]byte
+	deferred                                                       []bool
 }
 
 func (c *execColumns) add(t *runbook.Transition) {
@@ -210,6 +211,7 @@ func (c *execColumns) add(t *runbook.Transition) {
 		c.static = append(c.static, sqlrow.Blob(e.Static))
 	} else {
 		c.expected = append(c.expected, t.ExpectedSeq)
+		c.deferred = append(c.deferred, t.DeferRows)
 	}
 }
 
@@ -242,7 +244,7 @@ func queueExecutionRow(b *pgx.Batch, t *runbook.Transition) *pgx.QueuedQuery {
 			e.ParentID, string(e.Status), e.Seq, sqlrow.Micros(e.CreatedAt), sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data), sqlrow.Blob(e.Static))
 	}
 	return b.Queue(sqlUpdateExecution, string(e.Status), e.Seq, sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data),
-		e.ID, t.ExpectedSeq, e.TenantID, e.IdempotencyKey)
+		e.ID, t.ExpectedSeq, e.TenantID, e.IdempotencyKey, t.DeferRows)
 }
 
 // commitChecked writes the batch in two round trips: the execution rows
@@ -365,7 +367,7 @@ func collect[T any](rows pgx.Rows, scan func(sqlrow.Scanner) (*T, error)) ([]*T,
 func explainRefusals(ctx context.Context, conn *pgxpool.Conn, txs []*runbook.Transition, events [][][]byte, accepted []bool, results []runbook.CommitResult) error {
 	type state struct {
 		found         bool // the execution row exists
-		seq           int64
+		row           storedRow
 		keyOwner      string
 		keyOwnerFound bool
 	}
@@ -395,18 +397,25 @@ func explainRefusals(ctx context.Context, conn *pgxpool.Conn, txs []*runbook.Tra
 		case t.Create && (before >= 0 || after >= 0 && !txs[after].Create):
 			results[i].Err = contract.ErrExecutionExists(e.ID)
 		case !t.Create && before >= 0:
-			results[i].Err = refuseUpdate(t, txs[before].Execution.Seq)
+			prev := txs[before].Execution
+			results[i].Err = refuseUpdate(t, storedRow{prev.Seq, prev.Status, prev.TenantID, prev.IdempotencyKey})
 		case !t.Create && after >= 0 && txs[after].Create:
 			results[i].Err = contract.ErrExecutionNotFound(e.ID)
 		case !t.Create && after >= 0:
-			results[i].Err = refuseUpdate(t, txs[after].ExpectedSeq)
+			// The status before the later transition is its own when it
+			// kept it; else it is not known here.
+			next := txs[after].Execution
+			row := storedRow{seq: txs[after].ExpectedSeq, tenant: next.TenantID, key: next.IdempotencyKey}
+			if txs[after].DeferRows {
+				row.status = next.Status
+			}
+			results[i].Err = refuseUpdate(t, row)
 		default:
 			st := &state{}
 			states[i] = st
 			if after < 0 { // else a later create of the id was accepted: it was free
 				b.Queue(sqlSelectExecutionState, e.ID).QueryRow(func(row pgx.Row) error {
-					var tenant, key string
-					err := row.Scan(&st.seq, &tenant, &key)
+					err := row.Scan(&st.row.seq, &st.row.status, &st.row.tenant, &st.row.key)
 					if errors.Is(err, pgx.ErrNoRows) {
 						return nil
 					}
@@ -438,7 +447,7 @@ func explainRefusals(ctx context.Context, conn *pgxpool.Conn, txs []*runbook.Tra
 		case !txs[i].Create && !st.found:
 			results[i].Err = contract.ErrExecutionNotFound(e.ID)
 		case !txs[i].Create:
-			results[i].Err = refuseUpdate(txs[i], st.seq)
+			results[i].Err = refuseUpdate(txs[i], st.row)
 		case st.found:
 			results[i].Err = contract.ErrExecutionExists(e.ID)
 		case st.keyOwnerFound:
@@ -450,14 +459,27 @@ func explainRefusals(ctx context.Context, conn *pgxpool.Conn, txs []*runbook.Tra
 	return nil
 }
 
-// refuseUpdate returns why an update of an execution whose stored seq is
-// found was refused: the seq moved, or else (the UPDATE also matches the
-// tenant and idempotency key) the transition would change them.
-func refuseUpdate(t *runbook.Transition, found int64) error {
-	if found != t.ExpectedSeq {
-		return contract.ErrStale(t.Execution.ID, t.ExpectedSeq, found)
+// storedRow is what a refused update is compared with: the execution
+// row as it stood (status "" when not known).
+type storedRow struct {
+	seq         int64
+	status      runbook.ExecutionStatus
+	tenant, key string
+}
+
+// refuseUpdate returns why an update of an execution whose row stood as
+// found was refused: the seq moved, the transition would change the
+// tenant or idempotency key, or else (a transition with DeferRows) the
+// status.
+func refuseUpdate(t *runbook.Transition, found storedRow) error {
+	e := t.Execution
+	switch {
+	case found.seq != t.ExpectedSeq:
+		return contract.ErrStale(e.ID, t.ExpectedSeq, found.seq)
+	case found.tenant != e.TenantID || found.key != e.IdempotencyKey || !t.DeferRows:
+		return contract.ErrIdentityChanged(e.ID)
 	}
-	return contract.ErrIdentityChanged(t.Execution.ID)
+	return contract.ErrDeferredStatus(e.ID, found.status, e.Status)
 }
 
 // matchLockKey is the transaction-level advisory lock that makes a wait
@@ -536,3 +558,8 @@ func checkTransitionText(t *runbook.Transition) error {
 	return runbook.Errorf(runbook.EINVALID,
 		"execution %q: the transition has a name or id that is not valid UTF-8 text without NUL characters", e.ID)
 }
+
+// DefersRows reports that the store accepts Transition.DeferRows: the
+// execution row's document is then kept, while its seq, time and status
+// are written as always (the UPDATE is the optimistic check).
+func (s *Store) DefersRows() bool { return true }

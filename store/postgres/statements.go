@@ -27,8 +27,11 @@ ON CONFLICT DO NOTHING`
 	// tenant and idempotency key are in the WHERE clause: they are fixed at
 	// creation, and a mismatch refuses the update without costing a read
 	// on the happy path.
-	sqlUpdateExecution = `UPDATE executions SET status = $1, seq = $2, updated_at = $3, data = $4
-WHERE id = $5 AND seq = $6 AND tenant_id = $7 AND idempotency_key = $8`
+	// A transition with DeferRows ($9) keeps the stored document and must
+	// keep the status.
+	sqlUpdateExecution = `UPDATE executions SET status = $1, seq = $2, updated_at = $3,
+    data = CASE WHEN $9::boolean THEN data ELSE $4 END
+WHERE id = $5 AND seq = $6 AND tenant_id = $7 AND idempotency_key = $8 AND (NOT $9::boolean OR status = $1)`
 
 	// The optimistic batch (see Commit) writes its execution rows with
 	// one statement per kind, which fails with runbook_expect_rows's error
@@ -43,14 +46,17 @@ WHERE id = $5 AND seq = $6 AND tenant_id = $7 AND idempotency_key = $8`
 SELECT runbook_expect_rows((SELECT count(*) FROM written), $13)`
 
 	sqlUpdateExecutions = `WITH written AS (
-    UPDATE executions e SET status = u.status, seq = u.seq, updated_at = u.updated_at, data = u.data
-    FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bytea[], $6::bigint[], $7::text[], $8::text[])
-        AS u (id, status, seq, updated_at, data, expected, tenant_id, idempotency_key)
+    UPDATE executions e SET status = u.status, seq = u.seq, updated_at = u.updated_at,
+        data = CASE WHEN u.deferred THEN e.data ELSE u.data END
+    FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bytea[], $6::bigint[], $7::text[], $8::text[],
+        $9::boolean[])
+        AS u (id, status, seq, updated_at, data, expected, tenant_id, idempotency_key, deferred)
     WHERE e.id = u.id AND e.seq = u.expected AND e.tenant_id = u.tenant_id AND e.idempotency_key = u.idempotency_key
+        AND (NOT u.deferred OR e.status = u.status)
     RETURNING 1)
-SELECT runbook_expect_rows((SELECT count(*) FROM written), $9)`
+SELECT runbook_expect_rows((SELECT count(*) FROM written), $10)`
 
-	sqlSelectExecutionState = `SELECT seq, tenant_id, idempotency_key FROM executions WHERE id = $1`
+	sqlSelectExecutionState = `SELECT seq, status, tenant_id, idempotency_key FROM executions WHERE id = $1`
 
 	sqlSelectExecutionByKey = `SELECT id FROM executions WHERE tenant_id = $1 AND idempotency_key = $2 AND idempotency_key <> ''`
 

@@ -69,5 +69,8 @@ func ErrKeyNotFound(tenantID, key string) error {
 // ErrDeferredStatus reports a transition with DeferRows that changes the
 // execution's status, which must be written.
 func ErrDeferredStatus(id string, stored, status runbook.ExecutionStatus) error {
+	if stored == "" { // not known to the store at this point
+		return runbook.Errorf(runbook.EINVALID, "execution %q: DeferRows cannot change the status (to %s)", id, status)
+	}
 	return runbook.Errorf(runbook.EINVALID, "execution %q: DeferRows cannot change the status (%s to %s)", id, stored, status)
 }
