@@ -154,9 +154,11 @@ type Transition struct {
 	// DeferRows appends the events (and applies the tasks and waits) but
 	// leaves the execution's Data and its step rows as they are: Data and
 	// Steps are not given, and the stored documents stay those of the last
-	// transition that wrote them. The status must not change, and it
-	// cannot be set with Create. Only a store that DefersRows accepts it;
-	// a reader folds the events after the Data's own seq onto it.
+	// transition that wrote them. The status must not change, it cannot
+	// be set with Create, and the execution's UpdatedAt must be the time
+	// of its last event (a store may take it from there). Only a store
+	// that DefersRows accepts it; a reader folds the events after the
+	// Data's own seq onto it.
 	DeferRows bool
 }
 

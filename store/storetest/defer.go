@@ -102,7 +102,8 @@ func testDeferStale(t *testing.T, s runbook.Store) {
 }
 
 // DeferRows cannot create an execution, carry step rows or change the
-// status: those are in the rows it leaves alone.
+// status: those are in the rows it leaves alone; and the execution's time
+// must be its last event's, which a store may read instead.
 func testDeferInvalid(t *testing.T, s runbook.Store) {
 	ctx := t.Context()
 	id := execID(1)
@@ -115,10 +116,13 @@ func testDeferInvalid(t *testing.T, s runbook.Store) {
 	withSteps.Steps = []*runbook.StepRecord{{StepID: "a", Status: runbook.StepCompleted}}
 	ended := deferredTx(rec, 1)
 	ended.Execution.Status = runbook.ExecutionCompleted
-	res := commit(t, s, created, withSteps, ended)
+	otherTime := deferredTx(rec, 1)
+	otherTime.Execution.UpdatedAt = at(60)
+	res := commit(t, s, created, withSteps, ended, otherTime)
 	wantError(t, res[0].Err, runbook.EINVALID, `execution "`+execID(2)+`": a new execution writes its rows (DeferRows with Create)`)
 	wantError(t, res[1].Err, runbook.EINVALID, `execution "`+id+`": DeferRows with step rows`)
 	wantError(t, res[2].Err, runbook.EINVALID, `execution "`+id+`": DeferRows cannot change the status (running to completed)`)
+	wantError(t, res[3].Err, runbook.EINVALID, `execution "`+id+`": with DeferRows, updatedAt must be the last event's time`)
 
 	got, _, err := s.GetExecution(ctx, id)
 	noErr(t, err)

@@ -69,6 +69,9 @@ func CheckTransition(t *runbook.Transition) error {
 	if t.DeferRows && len(t.Steps) > 0 {
 		return runbook.Errorf(runbook.EINVALID, "execution %q: DeferRows with step rows", id)
 	}
+	if n := len(t.Events); t.DeferRows && n > 0 && !t.Execution.UpdatedAt.Equal(t.Events[n-1].Time) {
+		return runbook.Errorf(runbook.EINVALID, "execution %q: with DeferRows, updatedAt must be the last event's time", id)
+	}
 	for _, st := range t.Steps {
 		if st == nil || st.StepID == "" {
 			return runbook.Errorf(runbook.EINVALID, "execution %q: step row without step id", id)
