@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/runbookhq/runbook"
 )
@@ -41,10 +42,14 @@ func (e *Executor) newRequest(ctx context.Context, c *call, target *url.URL) (*h
 	if err != nil {
 		return nil, err
 	}
-	r, err := http.NewRequestWithContext(ctx, c.method, target.String(), body)
+	// The target was parsed once, from the config: the request takes it
+	// as it is instead of printing and parsing it again (NewRequest would).
+	r, err := http.NewRequestWithContext(ctx, c.method, "", body)
 	if err != nil {
 		return nil, err
 	}
+	target.Host = strings.TrimSuffix(target.Host, ":") // an empty port, as NewRequest drops it
+	r.URL, r.Host = target, target.Host
 	// Accept, User-Agent and Content-Type are defaults the step may override;
 	// the identity headers below are not, so that a definition cannot speak
 	// for another tenant or reuse another step's idempotency key.
