@@ -20,10 +20,10 @@ type staticData struct {
 	Context runbook.ExecutionContext `json:"context"`
 }
 
-// executionRow returns the execution row of s, without its documents
-// (Data, Static), which the transition encodes.
-func executionRow(s *execState) *runbook.ExecutionRecord {
-	return &runbook.ExecutionRecord{
+// fillExecutionRow sets rec to the execution row of s, without its
+// documents (Data, Static), which the transition encodes.
+func fillExecutionRow(rec *runbook.ExecutionRecord, s *execState) {
+	*rec = runbook.ExecutionRecord{
 		ID:             s.ID,
 		RunbookID:      s.RunbookID,
 		RunbookVersion: s.RunbookVersion,

@@ -315,15 +315,17 @@ func (t *txn) transition() (*runbook.Transition, error) {
 			return fail("input", err)
 		}
 	}
-	eventDocs := make([]int, len(t.events))
+	var docsBuf [4]int
+	eventDocs := docsBuf[:0]
+	if len(t.events) > len(docsBuf) {
+		eventDocs = make([]int, 0, len(t.events))
+	}
 	for i := range t.events {
-		if eventDocs[i], err = a.add(&t.events[i]); err != nil {
+		doc, err := a.add(&t.events[i])
+		if err != nil {
 			return fail(fmt.Sprintf("event %d", t.events[i].Seq), err)
 		}
-	}
-	type stepDoc struct {
-		ss  *stepState
-		doc int
+		eventDocs = append(eventDocs, doc)
 	}
 	// The rows of every instance changed since they were last written;
 	// if the commit fails, the engine drops this state and reads it again.
@@ -333,7 +335,11 @@ func (t *txn) transition() (*runbook.Transition, error) {
 		t.s.dirty = nil
 		t.s.rowsSeq = t.s.Seq
 	}
-	steps := make([]stepDoc, 0, len(dirty))
+	var stepsBuf [4]stepDoc
+	steps := stepsBuf[:0]
+	if len(dirty) > len(stepsBuf) {
+		steps = make([]stepDoc, 0, len(dirty))
+	}
 	for _, k := range dirty {
 		ss := t.s.instance(k)
 		if ss == nil {
@@ -346,18 +352,25 @@ func (t *txn) transition() (*runbook.Transition, error) {
 		steps = append(steps, stepDoc{ss, doc})
 	}
 
-	rec := executionRow(t.s)
+	// The transition, its execution row and the list of its encoded events
+	// are one allocation: most transitions append one or two events.
+	parts := &transitionParts{}
+	tr, rec := &parts.tr, &parts.rec
+	fillExecutionRow(rec, t.s)
 	if execDoc >= 0 {
 		rec.Data = a.doc(execDoc)
 	}
 	if staticDoc >= 0 {
 		rec.Static = a.doc(staticDoc)
 	}
-	encoded := make([][]byte, len(t.events))
-	for i, d := range eventDocs {
-		encoded[i] = a.doc(d)
+	encoded := parts.encoded[:0]
+	if len(eventDocs) > len(parts.encoded) {
+		encoded = make([][]byte, 0, len(eventDocs))
 	}
-	tr := &runbook.Transition{
+	for _, d := range eventDocs {
+		encoded = append(encoded, a.doc(d))
+	}
+	*tr = runbook.Transition{
 		EncodedEvents: encoded,
 		Execution:     rec,
 		ExpectedSeq:   t.base,
@@ -370,13 +383,30 @@ func (t *txn) transition() (*runbook.Transition, error) {
 		ClearAll:      t.clearAll,
 		MatchInbox:    t.matches,
 		DeferRows:     deferred,
-		Steps:         make([]*runbook.StepRecord, len(steps)),
 	}
-	for i, sd := range steps {
-		tr.Steps[i] = &runbook.StepRecord{ExecutionID: t.s.ID, StepID: sd.ss.StepID, Iteration: sd.ss.Iteration,
-			Status: sd.ss.Status, Data: a.doc(sd.doc)}
+	if len(steps) > 0 {
+		tr.Steps = make([]*runbook.StepRecord, len(steps))
+		rows := make([]runbook.StepRecord, len(steps))
+		for i, sd := range steps {
+			rows[i] = runbook.StepRecord{ExecutionID: t.s.ID, StepID: sd.ss.StepID, Iteration: sd.ss.Iteration,
+				Status: sd.ss.Status, Data: a.doc(sd.doc)}
+			tr.Steps[i] = &rows[i]
+		}
 	}
 	return tr, nil
+}
+
+// transitionParts is a store transition with the parts it points to.
+type transitionParts struct {
+	tr      runbook.Transition
+	rec     runbook.ExecutionRecord
+	encoded [2][]byte
+}
+
+// stepDoc is a step instance and the index of its encoded row.
+type stepDoc struct {
+	ss  *stepState
+	doc int
 }
 
 // maxDeferredEvents bounds the events appended after an execution's stored

@@ -52,35 +52,42 @@ func (e *Executor) newRequest(ctx context.Context, c *call, target *url.URL) (*h
 	r.URL, r.Host = target, target.Host
 	// Accept, User-Agent and Content-Type are defaults the step may override;
 	// the identity headers below are not, so that a definition cannot speak
-	// for another tenant or reuse another step's idempotency key.
-	r.Header.Set("Accept", DefaultAccept)
-	r.Header.Set("User-Agent", e.userAgent)
+	// for another tenant or reuse another step's idempotency key. The keys
+	// set here are already canonical and share one array of values.
+	h := make(http.Header, 9+len(c.cfg.Headers))
+	values := make([]string, 0, 9)
+	set := func(key, value string) {
+		values = append(values, value)
+		h[key] = values[len(values)-1 : len(values) : len(values)]
+	}
+	set("Accept", DefaultAccept)
+	set("User-Agent", e.userAgent)
 	if contentType != "" {
-		r.Header.Set("Content-Type", contentType)
+		set("Content-Type", contentType)
 	}
 	for k, v := range c.cfg.Headers {
-		r.Header.Set(k, v)
+		h.Set(k, v)
 	}
 	key := c.cfg.IdempotencyKey
 	if key == "" {
 		key = c.req.IdempotencyKey
 	}
-	setIfNotEmpty(r.Header, HeaderIdempotencyKey, key)
-	setIfNotEmpty(r.Header, HeaderTenantID, c.req.Context.TenantID)
-	setIfNotEmpty(r.Header, HeaderInitiatedBy, c.req.Context.InitiatedBy)
-	setIfNotEmpty(r.Header, HeaderExecutionID, c.req.ExecutionID)
-	setIfNotEmpty(r.Header, HeaderStepID, c.req.StepID)
-	r.Header.Set(HeaderAttempt, strconv.Itoa(c.req.Attempt))
-	return r, nil
-}
-
-// setIfNotEmpty sets a header, or removes it when the value is empty.
-func setIfNotEmpty(h http.Header, key, value string) {
-	if value == "" {
-		h.Del(key)
-		return
+	for _, id := range [...]struct{ key, value string }{
+		{HeaderIdempotencyKey, key},
+		{HeaderTenantID, c.req.Context.TenantID},
+		{HeaderInitiatedBy, c.req.Context.InitiatedBy},
+		{HeaderExecutionID, c.req.ExecutionID},
+		{HeaderStepID, c.req.StepID},
+		{HeaderAttempt, strconv.Itoa(c.req.Attempt)},
+	} {
+		if id.value == "" {
+			delete(h, id.key)
+			continue
+		}
+		set(id.key, id.value)
 	}
-	h.Set(key, value)
+	r.Header = h
+	return r, nil
 }
 
 // requestBody encodes the config's body: none for nil, a string as it is,

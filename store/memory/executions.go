@@ -12,12 +12,38 @@ import (
 	"github.com/runbookhq/runbook/store/internal/contract"
 )
 
-// execution is what the store keeps of one execution. history[i] has Seq
-// i+1: contract.CheckTransition keeps histories gap-free.
+// execution is what the store keeps of one execution.
 type execution struct {
-	rec     *runbook.ExecutionRecord
-	steps   []*runbook.StepRecord // sorted by step id, then iteration
-	history [][]byte              // each event as JSON: compact, and immune to callers' changes
+	rec   *runbook.ExecutionRecord
+	steps []*runbook.StepRecord // sorted by step id, then iteration
+	// history holds the events as JSON, one after the other: compact,
+	// immune to callers' changes, and two objects per execution rather
+	// than one per event for the garbage collector to track.
+	history eventLog
+}
+
+// eventLog is an execution's events as JSON in one buffer. The event with
+// Seq n is data[ends[n-2]:ends[n-1]] (from 0 for n = 1):
+// contract.CheckTransition keeps histories gap-free.
+type eventLog struct {
+	data []byte
+	ends []int
+}
+
+func (l *eventLog) len() int { return len(l.ends) }
+
+func (l *eventLog) append(doc []byte) {
+	l.data = append(l.data, doc...)
+	l.ends = append(l.ends, len(l.data))
+}
+
+// event returns the i-th event (Seq i+1); the caller must not change it.
+func (l *eventLog) event(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = l.ends[i-1]
+	}
+	return l.data[start:l.ends[i]]
 }
 
 // putStep inserts or replaces a step row, keeping ex.steps sorted: a
@@ -66,9 +92,12 @@ func (s *Store) apply(t *runbook.Transition) runbook.CommitResult {
 	if err != nil {
 		return runbook.CommitResult{Err: err}
 	}
-	rec := copyExecution(t.Execution)
-	var ex *execution
+	var (
+		ex  *execution
+		rec *runbook.ExecutionRecord
+	)
 	if t.Create {
+		rec = copyExecution(t.Execution)
 		if _, ok := s.executions[rec.ID]; ok {
 			return runbook.CommitResult{Err: contract.ErrExecutionExists(rec.ID)}
 		}
@@ -83,26 +112,26 @@ func (s *Store) apply(t *runbook.Transition) runbook.CommitResult {
 		s.executions[rec.ID] = ex
 		s.insertID(rec.ID)
 	} else {
-		ex = s.executions[rec.ID]
+		in := t.Execution
+		ex = s.executions[in.ID]
 		switch {
 		case ex == nil:
-			return runbook.CommitResult{Err: contract.ErrExecutionNotFound(rec.ID)}
+			return runbook.CommitResult{Err: contract.ErrExecutionNotFound(in.ID)}
 		case ex.rec.Seq != t.ExpectedSeq:
-			return runbook.CommitResult{Err: contract.ErrStale(rec.ID, t.ExpectedSeq, ex.rec.Seq)}
-		case ex.rec.TenantID != rec.TenantID || ex.rec.IdempotencyKey != rec.IdempotencyKey:
-			return runbook.CommitResult{Err: contract.ErrIdentityChanged(rec.ID)}
-		case t.DeferRows && ex.rec.Status != rec.Status:
-			return runbook.CommitResult{Err: contract.ErrDeferredStatus(rec.ID, ex.rec.Status, rec.Status)}
+			return runbook.CommitResult{Err: contract.ErrStale(in.ID, t.ExpectedSeq, ex.rec.Seq)}
+		case ex.rec.TenantID != in.TenantID || ex.rec.IdempotencyKey != in.IdempotencyKey:
+			return runbook.CommitResult{Err: contract.ErrIdentityChanged(in.ID)}
+		case t.DeferRows && ex.rec.Status != in.Status:
+			return runbook.CommitResult{Err: contract.ErrDeferredStatus(in.ID, ex.rec.Status, in.Status)}
 		}
 		// Only the mutable columns change after creation; DeferRows keeps
-		// the stored document.
-		stored := *ex.rec
-		stored.Status, stored.Seq, stored.UpdatedAt = rec.Status, rec.Seq, rec.UpdatedAt
-		if !t.DeferRows {
-			stored.Data = rec.Data
-		}
-		ex.rec = &stored
+		// the stored document. Readers copy the row under the lock, so it
+		// changes in place.
 		rec = ex.rec
+		rec.Status, rec.Seq, rec.UpdatedAt = in.Status, in.Seq, utc(in.UpdatedAt)
+		if !t.DeferRows {
+			rec.Data = copyBytes(in.Data)
+		}
 	}
 
 	if t.ClearAll {
@@ -115,8 +144,8 @@ func (s *Store) apply(t *runbook.Transition) runbook.CommitResult {
 	for _, ref := range t.DeleteWaits {
 		s.waits.delete(ref)
 	}
-	for i := range t.Events {
-		ex.history = append(ex.history, encoded[i])
+	for _, doc := range encoded {
+		ex.history.append(doc)
 	}
 	for _, st := range t.Steps {
 		c := copyStep(st)
@@ -224,33 +253,29 @@ func (s *Store) ListHistory(ctx context.Context, id string, afterSeq int64, limi
 	if ex == nil {
 		return nil, contract.ErrExecutionNotFound(id)
 	}
-	start := max(afterSeq, 0)
-	if start >= int64(len(ex.history)) {
-		return []runbook.Event{}, nil
+	start := int(min(max(afterSeq, 0), int64(ex.history.len())))
+	n := ex.history.len() - start
+	if limit > 0 && limit < n {
+		n = limit
 	}
-	events := ex.history[start:]
-	if limit > 0 && limit < len(events) {
-		events = events[:limit]
-	}
-	out := make([]runbook.Event, len(events))
-	for i := range events {
-		if err := json.Unmarshal(events[i], &out[i]); err != nil {
-			return nil, fmt.Errorf("decode event %d of execution %s: %w", start+int64(i)+1, id, err)
+	out := make([]runbook.Event, n)
+	for i := range out {
+		if err := json.Unmarshal(ex.history.event(start+i), &out[i]); err != nil {
+			return nil, fmt.Errorf("decode event %d of execution %s: %w", start+i+1, id, err)
 		}
 	}
 	return out, nil
 }
 
-// encodeEvents returns the transition's events as JSON, copying the
-// caller's encoding when it gave one; an event that cannot be encoded
-// refuses the transition.
+// encodeEvents returns the transition's events as JSON: the caller's
+// encoding when it gave one (the history copies it), else its own. An
+// event that cannot be encoded refuses the transition.
 func encodeEvents(t *runbook.Transition) ([][]byte, error) {
+	if len(t.EncodedEvents) == len(t.Events) {
+		return t.EncodedEvents, nil
+	}
 	out := make([][]byte, len(t.Events))
 	for i := range t.Events {
-		if len(t.EncodedEvents) == len(t.Events) {
-			out[i] = copyBytes(t.EncodedEvents[i])
-			continue
-		}
 		b, err := json.Marshal(&t.Events[i])
 		if err != nil {
 			return nil, &runbook.Error{Code: runbook.EINVALID, Err: err,
