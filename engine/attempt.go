@@ -26,14 +26,14 @@ func (t *txn) start(k stepKey, attempt int) {
 	}
 	def := t.p.stepDef(k)
 	exec := t.e.cfg.Executors[def.Type]
-	req, failed := t.request(k, def, attempt)
+	_, inline := exec.(runbook.InlineExecutor)
+	req, failed := t.request(k, def, attempt, inline)
 	switch {
 	case failed != nil:
 		t.outcome(k, def, attempt, failed, 0)
 	case exec == nil:
 		t.outcome(k, def, attempt, runbook.Failed(false, "no executor for step type %q", def.Type), 0)
-	case !t.inline(k):
-		req.Data = nil // see runbook.StepRequest.Data
+	case !inline:
 		if t.preps == nil {
 			t.preps = map[string]*attemptPrep{}
 		}
@@ -53,13 +53,23 @@ type attemptPrep struct {
 	cancel context.CancelCauseFunc
 }
 
-// request builds what an executor sees of an attempt. A config that cannot
-// be rendered (an unresolvable placeholder) yields a failed outcome.
-func (t *txn) request(k stepKey, def *runbook.Step, attempt int) (*runbook.StepRequest, *runbook.Outcome) {
-	scope := t.scope(k)
+// request builds what an executor sees of an attempt; withData sets its
+// Data, for an inline executor (see runbook.StepRequest.Data). A config
+// that cannot be rendered (an unresolvable placeholder) yields a failed
+// outcome.
+func (t *txn) request(k stepKey, def *runbook.Step, attempt int, withData bool) (*runbook.StepRequest, *runbook.Outcome) {
+	// The scope is built only when something reads it: a worker's attempt
+	// of a step whose config has no placeholder needs none.
+	var scope *expr.Scope
+	data := func() *expr.Scope {
+		if scope == nil {
+			scope = t.scope(k)
+		}
+		return scope
+	}
 	cfg := def.Config
 	if def.Type != runbook.StepLoop && len(cfg) > 0 && !t.p.staticConfig[def] {
-		rendered, err := expr.RenderValue(map[string]any(cfg), scope)
+		rendered, err := expr.RenderValue(map[string]any(cfg), data())
 		if err != nil {
 			return nil, &runbook.Outcome{Err: &runbook.StepError{Message: "render config: " + err.Error(), Code: runbook.ErrorCode(err)}}
 		}
@@ -73,13 +83,13 @@ func (t *txn) request(k stepKey, def *runbook.Step, attempt int) (*runbook.StepR
 	// applies its own (call-service: config.timeoutMs, else 30 s).
 	timeout := time.Duration(def.TimeoutMs) * time.Millisecond
 	if def.ApprovalConfig != nil {
-		rendered, err := t.renderApproval(def, scope)
+		rendered, err := t.renderApproval(def, data())
 		if err != nil {
 			return nil, &runbook.Outcome{Err: &runbook.StepError{Message: "render approvalConfig: " + err.Error(), Code: runbook.ErrorCode(err)}}
 		}
 		def = rendered
 	}
-	return &runbook.StepRequest{
+	req := &runbook.StepRequest{
 		ExecutionID:    t.s.ID,
 		StepID:         k.step,
 		Iteration:      k.iter,
@@ -87,14 +97,17 @@ func (t *txn) request(k stepKey, def *runbook.Step, attempt int) (*runbook.StepR
 		Step:           def,
 		Runbook:        t.p.rb,
 		Config:         cfg,
-		Data:           scope,
 		Context:        t.s.Context,
 		IdempotencyKey: idempotencyKey(t.s.ID, k),
 		Timeout:        timeout,
 		Now:            t.now,
 		Depth:          t.s.Depth,
 		MaxDepth:       t.s.MaxDepth,
-	}, nil
+	}
+	if withData {
+		req.Data = data()
+	}
+	return req, nil
 }
 
 // renderApproval returns a copy of def whose approvers and prompt have

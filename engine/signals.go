@@ -44,7 +44,7 @@ func (e *Engine) Decide(ctx context.Context, id, stepID string, d DecisionReques
 			return runbook.Errorf(runbook.ECONFLICT, "step %q does not take approvals", stepID)
 		}
 		approval := runbook.Approval{ApproverID: d.ApproverID, Decision: d.Decision, Timestamp: t.now, Comments: d.Comments}
-		req, failed := t.request(k, def, ss.Attempt)
+		req, failed := t.request(k, def, ss.Attempt, true)
 		if failed != nil {
 			return runbook.Errorf(runbook.ECONFLICT, "step %q cannot take a decision: %s", stepID, failed.Err.Message)
 		}
@@ -169,7 +169,7 @@ func (e *Engine) deliverEvent(ctx context.Context, id string, k stepKey, ev *run
 		if !ok {
 			return fmt.Errorf("step type %q cannot receive events", def.Type)
 		}
-		req, failed := t.request(k, def, ss.Attempt)
+		req, failed := t.request(k, def, ss.Attempt, true)
 		t.emit(runbook.Event{Type: runbook.EventEventReceived, StepID: k.step, Iteration: k.iter, Attempt: ss.Attempt,
 			EventID: ev.ID, Output: payload})
 		out := failed

@@ -90,7 +90,7 @@ func (e *Engine) runAttempt(task *runbook.Task, prep *attemptPrep) error {
 				return nil
 			}
 			def := t.p.stepDef(k)
-			req, failed := t.request(k, def, task.Attempt)
+			req, failed := t.request(k, def, task.Attempt, false)
 			exec := e.cfg.Executors[def.Type]
 			if failed == nil && exec == nil {
 				failed = runbook.Failed(false, "no executor for step type %q", def.Type)
@@ -100,7 +100,6 @@ func (e *Engine) runAttempt(task *runbook.Task, prep *attemptPrep) error {
 				t.advance()
 				return nil
 			}
-			req.Data = nil // see runbook.StepRequest.Data
 			prep = &attemptPrep{req: req, exec: exec, def: def}
 			prep.ctx, prep.cancel = context.WithCancelCause(e.ctx)
 			t.a.inflight[k] = &inflightAttempt{cancel: prep.cancel, attempt: task.Attempt, since: t.now}
@@ -202,7 +201,7 @@ func (e *Engine) fireTimer(task *runbook.Task) error {
 			if !ok {
 				return fmt.Errorf("step type %q cannot handle a timeout", def.Type)
 			}
-			req, failed := t.request(k, def, ss.Attempt)
+			req, failed := t.request(k, def, ss.Attempt, true)
 			t.emit(runbook.Event{Type: runbook.EventTimerFired, StepID: k.step, Iteration: k.iter, Timer: task.Timer, Attempt: ss.Attempt})
 			out := failed
 			if out == nil {
@@ -283,7 +282,7 @@ func (t *txn) finishChild(k stepKey, ss *stepState, p childPayload) {
 	if !ok {
 		out = runbook.Failed(false, "step type %q cannot receive a child's result", def.Type)
 	} else {
-		req, failed := t.request(k, def, ss.Attempt)
+		req, failed := t.request(k, def, ss.Attempt, true)
 		out = failed
 		if out == nil {
 			sig := &runbook.Signal{Kind: runbook.WaitChild, ChildID: p.ChildID, ChildStatus: p.Status, ChildOutput: p.Output, ChildError: p.Error}
