@@ -69,7 +69,7 @@ func applyEvent(s *execState, ev *runbook.Event) error {
 			return fmt.Errorf("cannot pause a %s execution", s.Status)
 		}
 		s.Status = runbook.ExecutionPaused
-		s.PausedAt = &t
+		s.PausedAt = timePtr(t)
 		return nil
 
 	case runbook.EventExecutionResumed:
@@ -86,7 +86,7 @@ func applyEvent(s *execState, ev *runbook.Event) error {
 		}
 		s.Status = runbook.ExecutionCancelled
 		s.CancelledBy, s.CancellationReason = ev.Actor, ev.Reason
-		s.EndTime = &t
+		s.EndTime = timePtr(t)
 		return nil
 
 	case runbook.EventExecutionCompleted:
@@ -95,7 +95,7 @@ func applyEvent(s *execState, ev *runbook.Event) error {
 		}
 		s.Status = runbook.ExecutionCompleted
 		s.Output = ev.Output
-		s.EndTime = &t
+		s.EndTime = timePtr(t)
 		return nil
 
 	case runbook.EventExecutionFailed:
@@ -106,7 +106,7 @@ func applyEvent(s *execState, ev *runbook.Event) error {
 		if ev.Error != nil {
 			s.Error = ev.Error.Message
 		}
-		s.EndTime = &t
+		s.EndTime = timePtr(t)
 		return nil
 	}
 
@@ -168,7 +168,7 @@ func applyStep(s *execState, ss *stepState, ev *runbook.Event) error {
 		ss.Status = runbook.StepRunning
 		ss.Attempt = ev.Attempt
 		if ss.StartTime == nil {
-			ss.StartTime = &t
+			ss.StartTime = timePtr(t)
 		}
 		ss.EndTime, ss.NextAttemptAt, ss.RetryDue, ss.Error = nil, nil, false, nil
 		return nil
@@ -182,9 +182,9 @@ func applyStep(s *execState, ss *stepState, ev *runbook.Event) error {
 		ss.NotTaken = ev.NotTaken
 		ss.Reused = ev.Reused
 		if ev.Reused && ss.StartTime == nil {
-			ss.StartTime = &t
+			ss.StartTime = timePtr(t)
 		}
-		ss.EndTime = &t
+		ss.EndTime = timePtr(t)
 		ss.Wait, ss.WaitSince = nil, nil
 		return nil
 
@@ -194,7 +194,7 @@ func applyStep(s *execState, ss *stepState, ev *runbook.Event) error {
 		}
 		ss.Status = runbook.StepFailed
 		ss.Error = ev.Error
-		ss.EndTime = &t
+		ss.EndTime = timePtr(t)
 		ss.Wait, ss.WaitSince = nil, nil
 		return nil
 
@@ -213,7 +213,7 @@ func applyStep(s *execState, ss *stepState, ev *runbook.Event) error {
 		}
 		ss.Status = runbook.StepSkipped
 		ss.SkipReason = ev.Reason
-		ss.EndTime = &t
+		ss.EndTime = timePtr(t)
 		return nil
 
 	case runbook.EventStepCancelled:
@@ -222,7 +222,7 @@ func applyStep(s *execState, ss *stepState, ev *runbook.Event) error {
 		}
 		ss.Status = runbook.StepCancelled
 		ss.Error = &runbook.StepError{Message: ev.Reason, Code: runbook.ECANCELLED}
-		ss.EndTime = &t
+		ss.EndTime = timePtr(t)
 		ss.Wait, ss.WaitSince, ss.NextAttemptAt, ss.RetryDue = nil, nil, nil, false
 		return nil
 
@@ -274,7 +274,7 @@ func applyStep(s *execState, ss *stepState, ev *runbook.Event) error {
 			ss.Status = runbook.StepAwaitingEvent
 		}
 		ss.Wait = ev.Wait
-		ss.WaitSince = &t
+		ss.WaitSince = timePtr(t)
 		return nil
 
 	case runbook.EventApprovalRecorded:
@@ -296,7 +296,7 @@ func applyStep(s *execState, ss *stepState, ev *runbook.Event) error {
 		}
 		ss.ChildID = ev.ChildID
 		ss.Wait = ev.Wait
-		ss.WaitSince = &t
+		ss.WaitSince = timePtr(t)
 		return nil
 
 	case runbook.EventChildFinished:
