@@ -22,28 +22,51 @@ type execution struct {
 	history eventLog
 }
 
-// eventLog is an execution's events as JSON in one buffer. The event with
-// Seq n is data[ends[n-2]:ends[n-1]] (from 0 for n = 1):
+// eventLog is an execution's events as JSON, packed into a few chunks
+// that are filled and never copied (growing one buffer would copy it at
+// every doubling). Event i (Seq i+1) ends at ends[i] in its chunk and
+// starts where event i-1 ended, or at 0 when i-1 is in another chunk:
 // contract.CheckTransition keeps histories gap-free.
 type eventLog struct {
-	data []byte
-	ends []int
+	chunks [][]byte
+	ends   []logPos
 }
+
+// logPos is where an event ends: its chunk and its end offset in it.
+type logPos struct{ chunk, end int32 }
+
+// Chunk sizes: the first holds a short history (a parked execution's
+// few events) without waste; later ones double up to the largest.
+const (
+	firstChunkBytes = 1 << 10
+	maxChunkBytes   = 16 << 10
+)
 
 func (l *eventLog) len() int { return len(l.ends) }
 
 func (l *eventLog) append(doc []byte) {
-	l.data = append(l.data, doc...)
-	l.ends = append(l.ends, len(l.data))
+	n := len(l.chunks)
+	if n == 0 || cap(l.chunks[n-1])-len(l.chunks[n-1]) < len(doc) {
+		size := firstChunkBytes
+		if n > 0 {
+			size = min(2*cap(l.chunks[n-1]), maxChunkBytes)
+		}
+		l.chunks = append(l.chunks, make([]byte, 0, max(size, len(doc))))
+		n++
+	}
+	c := append(l.chunks[n-1], doc...)
+	l.chunks[n-1] = c
+	l.ends = append(l.ends, logPos{chunk: int32(n - 1), end: int32(len(c))})
 }
 
 // event returns the i-th event (Seq i+1); the caller must not change it.
 func (l *eventLog) event(i int) []byte {
-	start := 0
-	if i > 0 {
-		start = l.ends[i-1]
+	p := l.ends[i]
+	start := int32(0)
+	if i > 0 && l.ends[i-1].chunk == p.chunk {
+		start = l.ends[i-1].end
 	}
-	return l.data[start:l.ends[i]]
+	return l.chunks[p.chunk][start:p.end]
 }
 
 // putStep inserts or replaces a step row, keeping ex.steps sorted: a
