@@ -86,6 +86,7 @@ type Engine struct {
 	defersRows bool
 	runbooks   *runbookCache
 	arenas     arenas
+	txns       sync.Pool // *txn, see releaseTxn
 	actors     *actorTable
 	commits    *committer
 	watchers   *watchHub

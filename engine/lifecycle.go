@@ -125,6 +125,7 @@ func (e *Engine) createExecution(ctx context.Context, cs createSpec) (string, er
 	a := e.actors.acquire(cs.id)
 	a.state = st
 	t := e.newTxn(ctx, st, p)
+	defer e.releaseTxn(t)
 	t.a, t.create, t.base = a, true, 0
 	var deadline *time.Time
 	if rb.GlobalTimeoutMs > 0 {
@@ -201,7 +202,7 @@ func actorOr(a string) string {
 // Pause stops an execution from starting new steps; running attempts
 // finish and are recorded.
 func (e *Engine) Pause(ctx context.Context, id string, op OperationRequest) error {
-	_, err := e.transition(ctx, id, func(t *txn) error {
+	err := e.transition(ctx, id, func(t *txn) error {
 		if !t.s.Status.Active() {
 			return runbook.Errorf(runbook.ECONFLICT, "execution %s is %s; only a running execution can be paused", id, t.s.Status)
 		}
@@ -214,7 +215,7 @@ func (e *Engine) Pause(ctx context.Context, id string, op OperationRequest) erro
 // Resume lets a paused execution continue where it stopped: steps that
 // completed never run again.
 func (e *Engine) Resume(ctx context.Context, id string, op OperationRequest) error {
-	_, err := e.transition(ctx, id, func(t *txn) error {
+	err := e.transition(ctx, id, func(t *txn) error {
 		if t.s.Status != runbook.ExecutionPaused {
 			return runbook.Errorf(runbook.ECONFLICT, "execution %s is %s; only a paused execution can be resumed", id, t.s.Status)
 		}
@@ -228,7 +229,7 @@ func (e *Engine) Resume(ctx context.Context, id string, op OperationRequest) err
 // Cancel ends an execution: running attempts are interrupted, waits are
 // dropped, child executions are cancelled, nothing starts afterwards.
 func (e *Engine) Cancel(ctx context.Context, id string, op OperationRequest) error {
-	_, err := e.transition(ctx, id, func(t *txn) error {
+	err := e.transition(ctx, id, func(t *txn) error {
 		if t.s.Status.Terminal() {
 			return runbook.Errorf(runbook.ECONFLICT, "execution %s is already %s", id, t.s.Status)
 		}
@@ -251,7 +252,7 @@ func (t *txn) cancelExecution(actor, reason string) {
 // lets the execution continue downstream. Steps cancelled because of the
 // failure are reset so that they run again too.
 func (e *Engine) RetryStep(ctx context.Context, id, stepID string, op OperationRequest) error {
-	_, err := e.transition(ctx, id, func(t *txn) error {
+	err := e.transition(ctx, id, func(t *txn) error {
 		if t.p.rb.Step(stepID) == nil {
 			return runbook.Errorf(runbook.ENOTFOUND, "step %q not found in execution %s", stepID, id)
 		}

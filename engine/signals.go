@@ -33,7 +33,7 @@ func (e *Engine) Decide(ctx context.Context, id, stepID string, d DecisionReques
 		return nil, runbook.Errorf(runbook.EINVALID, "decision must be %q or %q, not %q", runbook.Approved, runbook.Rejected, d.Decision)
 	}
 	var result *runbook.StepResult
-	_, err := e.transition(ctx, id, func(t *txn) error {
+	err := e.transition(ctx, id, func(t *txn) error {
 		k, ss, err := t.parkedInstance(stepID, d.Iteration, runbook.StepAwaitingApproval, "approval")
 		if err != nil {
 			return err
@@ -149,7 +149,7 @@ func (e *Engine) SendEvent(ctx context.Context, req EventRequest) (string, int, 
 // deliverEvent gives an event to one waiting step, at most once per step.
 func (e *Engine) deliverEvent(ctx context.Context, id string, k stepKey, ev *runbook.InboxEvent) (bool, error) {
 	delivered := false
-	_, err := e.transition(ctx, id, func(t *txn) error {
+	err := e.transition(ctx, id, func(t *txn) error {
 		ss := t.s.instance(k)
 		if t.s.Status.Terminal() || ss == nil || ss.Status != runbook.StepAwaitingEvent || ss.Wait == nil {
 			return nil

@@ -34,39 +34,42 @@ func (e *Engine) load(ctx context.Context, a *actor, id string) (*execState, *pl
 // to refuse the operation; nothing is then written. When another process
 // moved the execution first (ESTALE), the state is reloaded and fn runs
 // again.
-func (e *Engine) transition(ctx context.Context, id string, fn func(t *txn) error) (*txn, error) {
+//
+// fn must not keep t: it is recycled once the transition is over.
+func (e *Engine) transition(ctx context.Context, id string, fn func(t *txn) error) error {
 	for try := 0; ; try++ {
-		t, err := e.transitionOnce(ctx, id, fn)
+		err := e.transitionOnce(ctx, id, fn)
 		if runbook.ErrorCode(err) == runbook.ESTALE && try < maxStaleRetries {
 			continue
 		}
-		return t, err
+		return err
 	}
 }
 
-func (e *Engine) transitionOnce(ctx context.Context, id string, fn func(t *txn) error) (*txn, error) {
+func (e *Engine) transitionOnce(ctx context.Context, id string, fn func(t *txn) error) error {
 	a := e.actors.acquire(id)
 	st, p, err := e.load(ctx, a, id)
 	if err != nil {
 		e.actors.release(id, a)
-		return nil, err
+		return err
 	}
 	t := e.newTxn(ctx, st, p)
+	defer e.releaseTxn(t)
 	t.a = a
 	if err := fn(t); err != nil {
 		if len(t.events) > 0 {
 			a.state = nil
 		}
 		e.actors.release(id, a)
-		return nil, err
+		return err
 	}
 	if err := e.commit(ctx, a, t); err != nil {
 		e.actors.release(id, a)
-		return nil, err
+		return err
 	}
 	e.actors.release(id, a)
 	e.afterCommit(t)
-	return t, nil
+	return nil
 }
 
 // commit writes a transition built under a's lock. On failure the cached
@@ -132,15 +135,15 @@ func (e *Engine) afterCommit(t *txn) {
 	}
 	for i, events := range t.inbox {
 		if len(events) > 0 {
-			k := t.matchFor[i]
-			ev := events[0]
+			// The goroutine outlives t, which is recycled: it takes copies.
+			id, k, ev := t.s.ID, t.matchFor[i], events[0]
 			if !e.running.begin() {
 				continue
 			}
 			go func() {
 				defer e.running.end()
-				if _, err := e.deliverEvent(e.ctx, t.s.ID, k, ev); err != nil && !isRefusal(err) {
-					e.log.Error("deliver stored event", "execution", t.s.ID, "step", k.step, "event", ev.ID, "err", err)
+				if _, err := e.deliverEvent(e.ctx, id, k, ev); err != nil && !isRefusal(err) {
+					e.log.Error("deliver stored event", "execution", id, "step", k.step, "event", ev.ID, "err", err)
 				}
 			}()
 		}

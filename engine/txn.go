@@ -49,8 +49,59 @@ type txn struct {
 	baseStatus runbook.ExecutionStatus
 }
 
+// newTxn starts a transition of s; releaseTxn recycles it.
 func (e *Engine) newTxn(ctx context.Context, s *execState, p *plan) *txn {
-	return &txn{e: e, ctx: ctx, s: s, p: p, now: e.now(), base: s.Seq, baseStatus: s.Status, events: make([]runbook.Event, 0, 2)}
+	t, _ := e.txns.Get().(*txn)
+	if t == nil {
+		t = &txn{events: make([]runbook.Event, 0, 2)}
+	}
+	t.e, t.ctx, t.s, t.p, t.now, t.base, t.baseStatus = e, ctx, s, p, e.now(), s.Seq, s.Status
+	return t
+}
+
+// maxPooledItems bounds the lists a recycled transition keeps, so that
+// one large transition (a loop's start) does not pin its memory.
+const maxPooledItems = 16
+
+// releaseTxn recycles t once nothing refers to it or to its lists: the
+// store has copied what it keeps, afterCommit has handed on what outlives
+// it (tasks and prepared attempts are their own objects, watchers get a
+// copy of the events).
+func (e *Engine) releaseTxn(t *txn) {
+	preps, childDone := t.preps, t.childDone
+	if len(preps) > maxPooledItems {
+		preps = nil
+	}
+	if len(childDone) > maxPooledItems {
+		childDone = nil
+	}
+	clear(preps)
+	clear(childDone)
+	*t = txn{
+		events:     recycle(t.events),
+		touched:    recycle(t.touched),
+		putTasks:   recycle(t.putTasks),
+		delTasks:   recycle(t.delTasks),
+		putWaits:   recycle(t.putWaits),
+		delWaits:   recycle(t.delWaits),
+		matches:    recycle(t.matches),
+		matchFor:   recycle(t.matchFor),
+		local:      recycle(t.local),
+		preps:      preps,
+		childDone:  childDone,
+		interrupts: recycle(t.interrupts),
+	}
+	e.txns.Put(t)
+}
+
+// recycle empties a list for reuse, dropping what its elements point to;
+// a long list is dropped whole.
+func recycle[T any](s []T) []T {
+	if cap(s) > maxPooledItems {
+		return nil
+	}
+	clear(s[:cap(s)])
+	return s[:0]
 }
 
 // fail aborts the transition: an engine bug, never a user error.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -62,7 +63,14 @@ func (h *watchHub) publish(id string, events []runbook.Event) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for w := range h.subs[id] {
+	subs := h.subs[id]
+	if len(subs) == 0 {
+		return
+	}
+	// The events belong to a transition that is recycled once published;
+	// watchers read them later, so they get a copy.
+	events = slices.Clone(events)
+	for w := range subs {
 		for i := range events {
 			select {
 			case w.ch <- &events[i]:

@@ -83,7 +83,7 @@ func (e *Engine) runAttempt(task *runbook.Task, prep *attemptPrep) error {
 	id, k := task.ExecutionID, stepKey{task.StepID, task.Iteration}
 	if prep == nil || prep.ctx == nil {
 		prep = nil
-		_, err := e.transition(e.ctx, id, func(t *txn) error {
+		err := e.transition(e.ctx, id, func(t *txn) error {
 			ss := t.s.instance(k)
 			if t.s.Status.Terminal() || ss == nil || ss.Status != runbook.StepRunning || ss.Attempt != task.Attempt {
 				t.forgetStale(task, ss)
@@ -120,7 +120,7 @@ func (e *Engine) runAttempt(task *runbook.Task, prep *attemptPrep) error {
 	began := time.Now()
 	out := safeExecute(attemptCtx, exec, req)
 	e.obs.AttemptDuration(def.Type, time.Since(began))
-	_, err := e.transition(e.ctx, id, func(t *txn) error {
+	err := e.transition(e.ctx, id, func(t *txn) error {
 		if t.a.inflight[k] != nil {
 			delete(t.a.inflight, k)
 		}
@@ -165,7 +165,7 @@ func (t *txn) forgetStale(task *runbook.Task, ss *stepState) {
 // timeout.
 func (e *Engine) fireTimer(task *runbook.Task) error {
 	k := stepKey{task.StepID, task.Iteration}
-	_, err := e.transition(e.ctx, task.ExecutionID, func(t *txn) error {
+	err := e.transition(e.ctx, task.ExecutionID, func(t *txn) error {
 		if t.s.Status.Terminal() {
 			t.forgetStale(task, nil)
 			return nil
@@ -256,7 +256,7 @@ func (e *Engine) childEnded(task *runbook.Task) error {
 		return fmt.Errorf("decode child task: %w", err)
 	}
 	k := stepKey{task.StepID, task.Iteration}
-	_, err := e.transition(e.ctx, task.ExecutionID, func(t *txn) error {
+	err := e.transition(e.ctx, task.ExecutionID, func(t *txn) error {
 		ss := t.s.instance(k)
 		if t.s.Status.Terminal() || ss == nil || ss.Status != runbook.StepRunning || ss.ChildID != p.ChildID {
 			t.delTasks = append(t.delTasks, runbook.TaskRef{ExecutionID: task.ExecutionID, Key: task.Key})
@@ -326,7 +326,7 @@ func (e *Engine) startChildExecution(task *runbook.Task) error {
 		return nil
 	case runbook.ErrorCode(err) == runbook.ECONFLICT:
 		// Created by an earlier delivery of this task.
-		_, err = e.transition(e.ctx, cs.ChildID, func(t *txn) error {
+		err = e.transition(e.ctx, cs.ChildID, func(t *txn) error {
 			t.delTasks = append(t.delTasks, startTask)
 			return nil
 		})
@@ -335,7 +335,7 @@ func (e *Engine) startChildExecution(task *runbook.Task) error {
 		// The child cannot start (unknown runbook, invalid input): the
 		// parent step fails with the reason.
 		k := stepKey{cs.ParentStepID, cs.ParentIter}
-		_, perr := e.transition(e.ctx, cs.ParentID, func(t *txn) error {
+		perr := e.transition(e.ctx, cs.ParentID, func(t *txn) error {
 			t.delTasks = append(t.delTasks, startTask)
 			ss := t.s.instance(k)
 			if t.s.Status.Terminal() || ss == nil || ss.Status != runbook.StepRunning || ss.ChildID != cs.ChildID {
@@ -356,7 +356,7 @@ func (e *Engine) cancelFromTask(task *runbook.Task) error {
 	if err := json.Unmarshal(task.Payload, &p); err != nil {
 		return fmt.Errorf("decode cancel task: %w", err)
 	}
-	_, err := e.transition(e.ctx, task.ExecutionID, func(t *txn) error {
+	err := e.transition(e.ctx, task.ExecutionID, func(t *txn) error {
 		t.delTasks = append(t.delTasks, runbook.TaskRef{ExecutionID: task.ExecutionID, Key: task.Key})
 		if !t.s.Status.Terminal() {
 			t.cancelExecution(p.Actor, p.Reason)
