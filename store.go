@@ -172,6 +172,21 @@ type RowDeferrer interface {
 	DefersRows() bool
 }
 
+// TaskNotifier is implemented by a store that several processes share: it
+// tells each one when another made tasks claimable (put tasks that no
+// process holds, or gave its leases back when it stopped), so that idle
+// processes take them at once instead of at their next poll. A wrapper of
+// a store implements it by asking the store it wraps.
+type TaskNotifier interface {
+	// WatchTasks calls wake whenever another process may have made tasks
+	// claimable, until ctx is done or the notifications are lost (a
+	// dropped connection), and returns why it stopped. It calls wake once
+	// it listens as well: what was sent before is not delivered. A store
+	// that cannot notify (a wrapper of one) returns an EUNSUPPORTED error
+	// at once.
+	WatchTasks(ctx context.Context, wake func()) error
+}
+
 // PipelinedCommitter is implemented by a store that can write a batch of
 // transitions while the previous batch is being flushed to disk, so that
 // one flush covers several batches and the writer never waits for the

@@ -199,6 +199,10 @@ func (e *Engine) Start() {
 		e.loops.Add(1)
 		go func() { defer e.loops.Done(); e.checkLoop() }()
 	}
+	if n, ok := e.store.(runbook.TaskNotifier); ok {
+		e.loops.Add(1)
+		go func() { defer e.loops.Done(); e.notifyLoop(n) }()
+	}
 	if e.cfg.ExclusiveStore {
 		// Synchronous on purpose: only attempts left by the previous process
 		// may be re-run; once Start returns, new attempts are this node's.

@@ -414,6 +414,23 @@ func (e *Engine) pollLoop() {
 
 const claimBatch = 256
 
+// notifyLoop wakes the poller whenever the store says that another process
+// made tasks claimable (runbook.TaskNotifier). While the notifications are
+// lost (a dropped connection), the poller's interval covers the gap; the
+// loop listens again after one.
+func (e *Engine) notifyLoop(n runbook.TaskNotifier) {
+	for {
+		err := n.WatchTasks(e.ctx, e.nudge)
+		if e.ctx.Err() != nil || runbook.ErrorCode(err) == runbook.EUNSUPPORTED {
+			return
+		}
+		e.log.Warn("task notifications lost; polling until they are back", "err", err, "retry_in", e.cfg.PollInterval)
+		if !e.sleep(e.cfg.PollInterval) {
+			return
+		}
+	}
+}
+
 // checkLoop runs on a shared store, where another node may cancel an
 // execution, time it out or take over a step while an attempt of it runs
 // here. Every AttemptCheckInterval it reads the stored state of each

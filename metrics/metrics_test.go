@@ -360,6 +360,44 @@ func TestInstrumentStoreKeepsCapabilities(t *testing.T) {
 	if _, ok := metrics.InstrumentStore(memory.New(), m).(runbook.PipelinedCommitter); ok {
 		t.Fatal("an instrumented memory store claims pipelined commits its store does not have")
 	}
+	if metrics.Unwrap(store) != runbook.Store(raw) {
+		t.Fatal("Unwrap does not return the wrapped store")
+	}
+}
+
+// notifier is a store that sends task notifications.
+type notifier struct {
+	runbook.Store
+	woken int
+}
+
+func (n *notifier) WatchTasks(ctx context.Context, wake func()) error {
+	wake()
+	n.woken++
+	return errors.New("connection lost")
+}
+
+// The decorator forwards the task notifications of a store that sends
+// them, and says that a store that does not cannot.
+func TestInstrumentStoreForwardsTaskNotifications(t *testing.T) {
+	t.Parallel()
+	m := metrics.New()
+	inner := &notifier{Store: memory.New()}
+	n, ok := metrics.InstrumentStore(inner, m).(runbook.TaskNotifier)
+	if !ok {
+		t.Fatal("the decorator is not a TaskNotifier")
+	}
+	woken := 0
+	if err := n.WatchTasks(t.Context(), func() { woken++ }); err == nil || err.Error() != "connection lost" {
+		t.Fatalf("WatchTasks = %v, want the wrapped store's error", err)
+	}
+	if woken != 1 || inner.woken != 1 {
+		t.Fatalf("wake called %d times through the decorator, the store watched %d times; want 1 and 1", woken, inner.woken)
+	}
+	n = metrics.InstrumentStore(memory.New(), m).(runbook.TaskNotifier)
+	if err := n.WatchTasks(t.Context(), func() { t.Fatal("woken by a store that sends no notifications") }); runbook.ErrorCode(err) != runbook.EUNSUPPORTED {
+		t.Fatalf("WatchTasks of an instrumented memory store = %v, want an %s error", err, runbook.EUNSUPPORTED)
+	}
 }
 
 // commitsTimed returns how many commits the store duration histogram holds.

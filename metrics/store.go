@@ -53,6 +53,18 @@ func InstrumentStore(s runbook.Store, m *Metrics) runbook.Store {
 	return is
 }
 
+// Unwrap returns the store InstrumentStore wrapped in s, or s itself when
+// it is not such a decorator.
+func Unwrap(s runbook.Store) runbook.Store {
+	switch w := s.(type) {
+	case *instrumentedStore:
+		return w.s
+	case *instrumentedPipelinedStore:
+		return w.s
+	}
+	return s
+}
+
 // instrumentedStore is the runbook.Store decorator InstrumentStore returns.
 type instrumentedStore struct {
 	s      runbook.Store
@@ -108,6 +120,16 @@ func (i *instrumentedStore) Commit(ctx context.Context, txs []*runbook.Transitio
 func (i *instrumentedStore) DefersRows() bool {
 	d, ok := i.s.(runbook.RowDeferrer)
 	return ok && d.DefersRows()
+}
+
+// WatchTasks forwards the task notifications of the store it wraps, and
+// is unsupported when that store sends none.
+func (i *instrumentedStore) WatchTasks(ctx context.Context, wake func()) error {
+	n, ok := i.s.(runbook.TaskNotifier)
+	if !ok {
+		return &runbook.Error{Code: runbook.EUNSUPPORTED, Message: "the store sends no task notifications"}
+	}
+	return n.WatchTasks(ctx, wake)
 }
 
 // instrumentedPipelinedStore is InstrumentStore's decorator of a store

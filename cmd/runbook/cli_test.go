@@ -72,6 +72,8 @@ func TestUserMistakesGetOneLineAndNoStackTrace(t *testing.T) {
 		{"validate nothing", []string{"validate"}, 2, "name at least one runbook file"},
 		{"serve bad log format", []string{"serve", "--log-format", "xml"}, 2, "text or json"},
 		{"serve bad node id", []string{"serve", "--node-id", "node 1/a"}, 2, "--node-id \"node 1/a\": use 1 to 128 letters"},
+		{"serve poll too short", []string{"serve", "--poll-interval", "1ms"}, 2, "--poll-interval 1ms is too short: use at least 10ms"},
+		{"serve zero grace", []string{"serve", "--shutdown-grace", "0s"}, 2, "--shutdown-grace 0s: use a positive duration"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

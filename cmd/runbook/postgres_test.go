@@ -234,3 +234,35 @@ func TestPostgresRestartUnderTheSameNodeIDTakesItsWorkBack(t *testing.T) {
 	}
 	second.stop()
 }
+
+// A replica that stops hands its work to the others at once: it gives its
+// leases back and notifies them. With leases and polls of an hour, the
+// attempts it interrupted run again on the other replica within the
+// test's deadline only because that replica was told.
+func TestPostgresAStoppingReplicaHandsItsWorkOverAtOnce(t *testing.T) {
+	t.Parallel()
+	s := newCrashService(t)
+	uri := pgStore(t)
+	serve := func() (*process, string) {
+		p := startProcess(t, "serve", "--addr", "127.0.0.1:0", "--store", uri,
+			"--lease-duration", "1h", "--poll-interval", "1h", "--shutdown-grace", "100ms")
+		m := listenAddr.FindStringSubmatch(p.waitLine("listening on 127.0.0.1:"))
+		if m == nil {
+			t.Fatal("no listen address")
+		}
+		return p, "http://" + m[1]
+	}
+	a, urlA := serve()
+	b, urlB := serve()
+	mustCLI(t, urlA, "runbooks", "push", writeCrashyRunbook(t, s))
+	ids := []string{startRun(t, urlA, "crashy"), startRun(t, urlA, "crashy")}
+	s.waitCalls(t, "/hold", len(ids))
+	a.stop()
+
+	s.waitCalls(t, "/hold", 2*len(ids)) // on B, not an hour later
+	close(s.release)
+	for _, id := range ids {
+		awaitStatus(t, urlB, id, runbook.ExecutionCompleted)
+	}
+	b.stop()
+}

@@ -38,10 +38,18 @@ type ServeConfig struct {
 	// start. A stable name (unique among the running replicas) lets a
 	// restarted replica take back its own work at once instead of waiting
 	// for its old leases to expire.
-	NodeID      string
-	CORSOrigins []string
-	LogLevel    string
-	LogFormat   string
+	NodeID string
+	// PollInterval bounds how long an idle process waits before looking
+	// for tasks it was not told about (0: the engine's default). On
+	// PostgreSQL the replicas notify each other of released leases and
+	// new timers, so the poll only covers lost notifications.
+	PollInterval time.Duration
+	// ShutdownGrace is how long a stopping process lets running attempts
+	// finish before it interrupts them and hands their tasks back.
+	ShutdownGrace time.Duration
+	CORSOrigins   []string
+	LogLevel      string
+	LogFormat     string
 }
 
 // validNodeID is what --node-id accepts.
@@ -92,6 +100,14 @@ func parseServeConfig(args []string, w io.Writer) (ServeConfig, error) {
 	if err != nil {
 		return ServeConfig{}, usageError{msg: err.Error()}
 	}
+	poll, err := envDuration("RUNBOOK_POLL_INTERVAL", defaultPollInterval)
+	if err != nil {
+		return ServeConfig{}, usageError{msg: err.Error()}
+	}
+	grace, err := envDuration("RUNBOOK_SHUTDOWN_GRACE", defaultShutdownGrace)
+	if err != nil {
+		return ServeConfig{}, usageError{msg: err.Error()}
+	}
 	var cors string
 	cfg := ServeConfig{}
 	fs := newFlagSet("serve", "serve [flags]", w)
@@ -101,6 +117,8 @@ func parseServeConfig(args []string, w io.Writer) (ServeConfig, error) {
 	fs.IntVar(&cfg.MaxConcurrentSteps, "max-concurrent-steps", maxSteps, "default steps run at once per execution, 0 for 5 (RUNBOOK_MAX_CONCURRENT_STEPS)")
 	fs.DurationVar(&cfg.LeaseDuration, "lease-duration", lease, "how long other replicas wait before taking over the tasks of one that stopped renewing them (RUNBOOK_LEASE_DURATION)")
 	fs.StringVar(&cfg.NodeID, "node-id", env("RUNBOOK_NODE_ID", ""), "stable name of this replica in task leases, unique among running replicas; a restart takes its leases back at once (RUNBOOK_NODE_ID; default: new at every start)")
+	fs.DurationVar(&cfg.PollInterval, "poll-interval", poll, "longest an idle replica waits before looking for due tasks it was not notified of (RUNBOOK_POLL_INTERVAL)")
+	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", grace, "how long a stopping process lets running steps finish before handing them back (RUNBOOK_SHUTDOWN_GRACE)")
 	fs.StringVar(&cors, "cors-origins", env("RUNBOOK_CORS_ORIGINS", ""), "comma-separated origins allowed by CORS (RUNBOOK_CORS_ORIGINS)")
 	fs.StringVar(&cfg.LogLevel, "log-level", env("RUNBOOK_LOG_LEVEL", "info"), "debug, info, warn or error (RUNBOOK_LOG_LEVEL)")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("RUNBOOK_LOG_FORMAT", "text"), "text or json (RUNBOOK_LOG_FORMAT)")
@@ -124,6 +142,12 @@ func parseServeConfig(args []string, w io.Writer) (ServeConfig, error) {
 	}
 	if cfg.LeaseDuration < minLeaseDuration {
 		return cfg, usageError{msg: fmt.Sprintf("--lease-duration %s is too short: leases are renewed every third of it; use at least %s", cfg.LeaseDuration, minLeaseDuration)}
+	}
+	if cfg.PollInterval < minPollInterval {
+		return cfg, usageError{msg: fmt.Sprintf("--poll-interval %s is too short: use at least %s", cfg.PollInterval, minPollInterval)}
+	}
+	if cfg.ShutdownGrace <= 0 {
+		return cfg, usageError{msg: fmt.Sprintf("--shutdown-grace %s: use a positive duration, e.g. 10s", cfg.ShutdownGrace)}
 	}
 	if cfg.MaxConcurrentSteps < 0 {
 		return cfg, usageError{msg: "--max-concurrent-steps must not be negative"}
@@ -184,6 +208,14 @@ const (
 	minLeaseDuration     = time.Second
 )
 
+// The poll covers what no notification announced (every task on a store
+// that sends none); the grace is the engine's default.
+const (
+	defaultPollInterval  = 2 * time.Second
+	minPollInterval      = 10 * time.Millisecond
+	defaultShutdownGrace = 10 * time.Second
+)
+
 // Timeouts of the HTTP server. There is no write timeout: event streams
 // stay open as long as the execution runs.
 const (
@@ -215,7 +247,8 @@ func OpenServer(ctx context.Context, cfg ServeConfig, log *slog.Logger) (*Server
 		}
 	}
 	eng, err := newEngine(store, log, engineOptions{maxConcurrentSteps: cfg.MaxConcurrentSteps, observer: m,
-		leaseDuration: cfg.LeaseDuration, exclusiveStore: exclusive, nodeID: cfg.NodeID})
+		leaseDuration: cfg.LeaseDuration, exclusiveStore: exclusive, nodeID: cfg.NodeID,
+		pollInterval: cfg.PollInterval, shutdownGrace: cfg.ShutdownGrace})
 	if err != nil {
 		store.Close()
 		return nil, err

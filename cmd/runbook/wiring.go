@@ -11,6 +11,7 @@ import (
 	"github.com/runbookhq/runbook/engine"
 	"github.com/runbookhq/runbook/executor/builtin"
 	"github.com/runbookhq/runbook/expr"
+	"github.com/runbookhq/runbook/metrics"
 	"github.com/runbookhq/runbook/store/memory"
 	"github.com/runbookhq/runbook/store/postgres"
 	"github.com/runbookhq/runbook/store/sqlite"
@@ -82,6 +83,9 @@ type engineOptions struct {
 	// exclusiveStore says that no other process uses the store, as
 	// openStore reports.
 	exclusiveStore bool
+	// pollInterval bounds how long an idle engine waits before looking
+	// for due tasks (0 for the engine's default).
+	pollInterval time.Duration
 }
 
 // newEngine builds an engine with every built-in step type.
@@ -91,8 +95,8 @@ func newEngine(store runbook.Store, log *slog.Logger, opts engineOptions) (*engi
 		return nil, err
 	}
 	// Batching commits buys the memory store nothing (see
-	// engine.Config.DirectCommit).
-	_, inMemory := store.(*memory.Store)
+	// engine.Config.DirectCommit); the store may be wrapped in metrics.
+	_, inMemory := metrics.Unwrap(store).(*memory.Store)
 	return engine.New(engine.Config{
 		Store:              store,
 		Executors:          builtin.Registry(ev, builtin.Options{UserAgent: "runbook/" + version}),
@@ -108,5 +112,6 @@ func newEngine(store runbook.Store, log *slog.Logger, opts engineOptions) (*engi
 		// task rows so that another process can take them over.
 		ExclusiveStore: opts.exclusiveStore,
 		DirectCommit:   inMemory,
+		PollInterval:   opts.pollInterval,
 	})
 }

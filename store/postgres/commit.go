@@ -182,6 +182,7 @@ func (s *Store) commitOptimistic(ctx context.Context, txs []*runbook.Transition,
 		b.Queue(sqlUpdateExecutions, u.id, u.status, u.seq, u.updatedAt, u.data, u.expected, u.tenantID, u.key, u.deferred, n)
 	}
 	queueRows(b, txs, events, accepted, results)
+	s.queueNotify(b, txs, accepted)
 	b.Queue(sqlCommit)
 	return send(ctx, conn, b)
 }
@@ -289,6 +290,7 @@ func (s *Store) commitChecked(ctx context.Context, txs []*runbook.Transition, ev
 	// Round trip 2: every other row, the inbox matches and the commit.
 	b = &pgx.Batch{}
 	queueRows(b, txs, events, accepted, results)
+	s.queueNotify(b, txs, accepted)
 	b.Queue(sqlCommit)
 	if err := send(ctx, conn, b); err != nil {
 		return fmt.Errorf("write rows: %w", err)

@@ -137,7 +137,13 @@ RETURNING t.execution_id, t.task_key, t.kind, t.step_id, t.iteration, t.attempt,
 
 	sqlExtendLeases = `UPDATE tasks SET lease_expires_at = $1 WHERE owner = $2`
 
-	sqlReleaseLeases = `UPDATE tasks SET owner = '', lease_expires_at = $1 WHERE owner = $2`
+	// The releases notify the other stores of the schema when they gave
+	// back a lease (see WatchTasks), in the same statement.
+	sqlReleaseLeases = `WITH released AS (
+    UPDATE tasks SET owner = '', lease_expires_at = $1 WHERE owner = $2 RETURNING 1)
+SELECT pg_notify($3, $4) WHERE EXISTS (SELECT 1 FROM released)`
 
-	sqlReleaseAllLeases = `UPDATE tasks SET owner = '', lease_expires_at = $1 WHERE owner <> ''`
+	sqlReleaseAllLeases = `WITH released AS (
+    UPDATE tasks SET owner = '', lease_expires_at = $1 WHERE owner <> '' RETURNING 1)
+SELECT pg_notify($2, $3) WHERE EXISTS (SELECT 1 FROM released)`
 )

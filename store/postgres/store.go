@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -25,6 +26,13 @@ import (
 type Store struct {
 	where string // the redacted URL, for messages
 	pool  *pgxpool.Pool
+
+	// The task notifications of the schema (see WatchTasks): the channel
+	// every store on the schema listens to, this store's name in what it
+	// sends, and the configuration of the connection that listens.
+	channel  string
+	instance string
+	listen   *pgx.ConnConfig
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -55,6 +63,10 @@ func Open(ctx context.Context, uri string) (*Store, error) {
 	if err == nil {
 		err = migrate(ctx, conn, where, ms)
 	}
+	var schema string
+	if err == nil {
+		err = conn.QueryRow(ctx, "SELECT current_schema()").Scan(&schema)
+	}
 	if cerr := conn.Close(context.WithoutCancel(ctx)); err == nil && cerr != nil {
 		err = cerr
 	}
@@ -65,7 +77,8 @@ func Open(ctx context.Context, uri string) (*Store, error) {
 	if err != nil {
 		return nil, openError(where, err)
 	}
-	return &Store{where: where, pool: pool}, nil
+	return &Store{where: where, pool: pool, channel: taskChannel(schema), instance: uuid.NewString(),
+		listen: cfg.ConnConfig.Copy()}, nil
 }
 
 // parseConfig checks uri and returns the pool configuration it describes,

@@ -85,7 +85,8 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, until time.Time)
 
 // ReleaseLeases gives back every lease of owner, or every lease when owner
 // is "". On a database several processes share, only the first is safe:
-// the others' leases are valid.
+// the others' leases are valid. When it gave back any, the other stores
+// of the schema are notified (see WatchTasks).
 func (s *Store) ReleaseLeases(ctx context.Context, owner string) error {
 	if err := checkText("lease owner", owner); err != nil {
 		return err
@@ -95,9 +96,9 @@ func (s *Store) ReleaseLeases(ctx context.Context, owner string) error {
 	}
 	var err error
 	if owner == "" {
-		err = s.execRetrying(ctx, sqlReleaseAllLeases, sqlrow.Micros(time.Time{}))
+		err = s.execRetrying(ctx, sqlReleaseAllLeases, sqlrow.Micros(time.Time{}), s.channel, s.instance)
 	} else {
-		err = s.execRetrying(ctx, sqlReleaseLeases, sqlrow.Micros(time.Time{}), owner)
+		err = s.execRetrying(ctx, sqlReleaseLeases, sqlrow.Micros(time.Time{}), owner, s.channel, s.instance)
 	}
 	if err != nil {
 		return fmt.Errorf("release leases of %q: %w", owner, err)
