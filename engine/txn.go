@@ -45,6 +45,8 @@ type txn struct {
 	inbox      [][]*runbook.InboxEvent
 	// arena holds the encoded documents until the commit returns.
 	arena *jsonArena
+	// parts is the store transition built by transition(), recycled with t.
+	parts transitionParts
 	// baseStatus is the status the transition starts from.
 	baseStatus runbook.ExecutionStatus
 }
@@ -404,8 +406,8 @@ func (t *txn) transition() (*runbook.Transition, error) {
 	}
 
 	// The transition, its execution row and the list of its encoded events
-	// are one allocation: most transitions append one or two events.
-	parts := &transitionParts{}
+	// live in t, recycled with it: the store copies what it keeps.
+	parts := &t.parts
 	tr, rec := &parts.tr, &parts.rec
 	fillExecutionRow(rec, t.s)
 	if execDoc >= 0 {

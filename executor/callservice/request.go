@@ -54,7 +54,13 @@ func (e *Executor) newRequest(ctx context.Context, c *call, target *url.URL) (*h
 	// the identity headers below are not, so that a definition cannot speak
 	// for another tenant or reuse another step's idempotency key. The keys
 	// set here are already canonical and share one array of values.
-	h := make(http.Header, 9+len(c.cfg.Headers))
+	// Sized exactly: up to 8 entries fit a map's smallest layout (one
+	// allocation, half the bytes of the next).
+	n := 8 + len(c.cfg.Headers)
+	if contentType != "" {
+		n++
+	}
+	h := make(http.Header, n)
 	values := make([]string, 0, 9)
 	set := func(key, value string) {
 		values = append(values, value)

@@ -23,7 +23,7 @@ const excerptBytes = 200
 // readBody reads at most limit bytes of the response body. tooLarge reports
 // that the body had more.
 func readBody(resp *http.Response, limit int64) (body []byte, tooLarge bool, err error) {
-	body, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	body, err = readAll(io.LimitReader(resp.Body, limit+1), resp.ContentLength)
 	if err != nil {
 		return nil, false, err
 	}
@@ -31,6 +31,30 @@ func readBody(resp *http.Response, limit int64) (body []byte, tooLarge bool, err
 		return body[:limit], true, nil
 	}
 	return body, false, nil
+}
+
+// readAll is io.ReadAll with a first buffer of the size the response
+// declared (size < 0: unknown) instead of 512 bytes, most of which a small
+// JSON answer leaves unused.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	first := int64(512)
+	if size >= 0 && size < first {
+		first = size + 1 // room to see the end of the body without growing
+	}
+	b := make([]byte, 0, first)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // let append pick the next size
+		}
+	}
 }
 
 // responseOutcome turns a received response into the attempt's outcome.

@@ -2,9 +2,11 @@ package callservice
 
 import (
 	"encoding/json"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"unicode/utf8"
 )
 
@@ -77,4 +79,22 @@ func FuzzDecodeOutput(f *testing.F) {
 			t.Errorf("output %#v reads back as %#v", out, back)
 		}
 	})
+}
+
+// readAll returns the whole body whatever the size the response declared:
+// right, unknown, too small or too large.
+func TestReadAllReadsTheWholeBody(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{0, 1, 11, 511, 512, 513, 4096, 100_000} {
+		body := strings.Repeat("x", n)
+		for _, declared := range []int64{int64(n), -1, 0, int64(n) / 2, int64(n) + 100} {
+			got, err := readAll(iotest.OneByteReader(strings.NewReader(body)), declared)
+			if err != nil || string(got) != body {
+				t.Fatalf("body of %d bytes declared as %d: got %d bytes, %v", n, declared, len(got), err)
+			}
+		}
+	}
+	if _, err := readAll(iotest.ErrReader(io.ErrUnexpectedEOF), 10); err != io.ErrUnexpectedEOF {
+		t.Fatalf("a failing body: err = %v", err)
+	}
 }
