@@ -63,11 +63,11 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 	if *runs > 1 && *cpuProfile != "" {
 		return usageError{msg: "--cpuprofile profiles this process: use it with --runs 1"}
 	}
-	open, name, cleanup, err := benchStore(*store)
+	target, err := benchStore(*store)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
+	defer target.cleanup()
 	if *runs > 1 {
 		return c.runMedians(ctx, workloads, *runs, *output, []string{
 			"--store", *store, "--executions", strconv.Itoa(*executions), "--concurrency", strconv.Itoa(*concurrency),
@@ -83,7 +83,7 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 	var results []*bench.Result
 	for _, w := range workloads {
 		res, err := bench.Run(ctx, w, bench.Options{
-			OpenStore: open, StoreName: name, Executions: *executions, Concurrency: *concurrency,
+			OpenStore: target.open, StoreName: target.name, FlushDir: target.flushDir, Executions: *executions, Concurrency: *concurrency,
 			Logger: slog.New(slog.NewTextHandler(c.stdio.Err, &slog.HandlerOptions{Level: slog.LevelError})),
 		})
 		if err != nil {
@@ -166,27 +166,39 @@ func startCPUProfile(path string) (stop func(), err error) {
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
-// benchStore returns how to open a fresh store for each workload.
-func benchStore(uri string) (func(context.Context) (runbook.Store, error), string, func(), error) {
+// benchTarget is the store a benchmark runs on.
+type benchTarget struct {
+	// open opens a fresh store for each workload.
+	open func(context.Context) (runbook.Store, error)
+	name string
+	// flushDir is where the store's files are, for a store that flushes
+	// them to a local disk (see bench.Options.FlushDir).
+	flushDir string
+	cleanup  func()
+}
+
+// benchStore returns the store --store names.
+func benchStore(uri string) (*benchTarget, error) {
 	if uri == "memory" {
-		return func(ctx context.Context) (runbook.Store, error) { return memory.New(), nil }, "memory", func() {}, nil
+		return &benchTarget{open: func(ctx context.Context) (runbook.Store, error) { return memory.New(), nil }, name: "memory", cleanup: func() {}}, nil
 	}
 	if isPostgres(uri) {
 		open, cleanup := benchPostgres(uri)
-		return open, "postgres", cleanup, nil
+		return &benchTarget{open: open, name: "postgres", cleanup: cleanup}, nil
 	}
 	if uri != "sqlite" && !strings.HasPrefix(uri, "sqlite:") {
-		return nil, "", nil, usageError{msg: fmt.Sprintf("--store %q: use memory, sqlite, sqlite:PATH or a postgres:// URL", uri)}
+		return nil, usageError{msg: fmt.Sprintf("--store %q: use memory, sqlite, sqlite:PATH or a postgres:// URL", uri)}
 	}
 	dir, err := os.MkdirTemp("", "runbook-bench-")
 	if err != nil {
-		return nil, "", nil, err
+		return nil, err
 	}
 	base := filepath.Join(dir, "bench.db")
 	if path := strings.TrimPrefix(strings.TrimPrefix(uri, "sqlite"), ":"); path != "" {
 		base = path
 		if _, err := os.Stat(path); err == nil {
-			return nil, "", nil, usageError{msg: fmt.Sprintf("--store %s: the file exists; the benchmark needs a new file", uri)}
+			os.RemoveAll(dir)
+			return nil, usageError{msg: fmt.Sprintf("--store %s: the file exists; the benchmark needs a new file", uri)}
 		}
 	}
 	n := 0
@@ -204,7 +216,7 @@ func benchStore(uri string) (func(context.Context) (runbook.Store, error), strin
 		}
 		os.RemoveAll(dir)
 	}
-	return open, "sqlite", cleanup, nil
+	return &benchTarget{open: open, name: "sqlite", flushDir: filepath.Dir(base), cleanup: cleanup}, nil
 }
 
 // benchPostgres opens each workload's store in a new schema of the
@@ -271,6 +283,10 @@ func printBench(w io.Writer, results []*bench.Result) {
 				fmt.Fprintf(w, "; ratio %s", joinFloats(r.RatioRuns, "%.3f"))
 			}
 			fmt.Fprintln(w)
+		}
+		if f := r.FlushMs; f != nil {
+			fmt.Fprintf(w, "\n%s (%s): a synchronous 4 KiB write in the store's directory took %.2f ms (p50), %.2f ms (p99)\n",
+				r.Workload, r.Store, f.P50, f.P99)
 		}
 		if rr := r.RawRangePerSec; rr != nil && rr.Drift() > 0.1 {
 			fmt.Fprintf(w, "\n%s (%s): the raw baseline moved from %.0f to %.0f calls/s while the engine ran: the machine's speed changed, compare this ratio with care\n",

@@ -64,6 +64,15 @@ func TestBenchSmoke(t *testing.T) {
 		if d, g := w10["dispatchMs"].(map[string]any), w10["targetGapMs"].(map[string]any); !(d["p50"].(float64) > 0 && d["p50"].(float64) <= g["p50"].(float64)) {
 			t.Errorf("%s w10: dispatch %v should be positive and within the target's gap %v", store, d, g)
 		}
+		// A store that flushes to a local disk reports the disk's speed
+		// beside the raw baseline; the others have no disk of their own.
+		flush, ok := w10["flushMs"].(map[string]any)
+		if ok != (store == "sqlite") {
+			t.Errorf("%s w10: flushMs %v", store, w10["flushMs"])
+		}
+		if ok && !(flush["p50"].(float64) >= 0 && flush["p50"].(float64) <= flush["p99"].(float64)) {
+			t.Errorf("%s w10: flushMs %v should have p50 within p99", store, flush)
+		}
 		park := seen["park"]
 		for _, field := range []string{"rssGrowthMb", "startSec", "approveAllSec"} {
 			if _, ok := park[field]; !ok {

@@ -41,7 +41,11 @@ type Options struct {
 	Executions int
 	// Concurrency is how many clients start executions at once (default 50).
 	Concurrency int
-	Logger      *slog.Logger
+	// FlushDir is the directory of the store's files when it flushes them
+	// to a local disk (SQLite): w10 then times synchronous writes there
+	// (Result.FlushMs). Empty for other stores.
+	FlushDir string
+	Logger   *slog.Logger
 }
 
 // Percentiles of a latency distribution, in milliseconds.
@@ -68,15 +72,19 @@ type Result struct {
 	// RawPerSec is the raw baseline's calls per second, measured
 	// before and after the engine ran (RawRangePerSec); Ratio is
 	// StepsPerSec over it.
-	RawPerSec      float64  `json:"rawPerSec,omitempty"`
-	RawRangePerSec *Range   `json:"rawRangePerSec,omitempty"`
-	Ratio          float64  `json:"ratio,omitempty"`
-	PeakRssMb      float64  `json:"peakRssMb"`
-	CPUSeconds     float64  `json:"cpuSeconds"`
-	RssGrowthMb    *float64 `json:"rssGrowthMb,omitempty"`
-	StartSec       *float64 `json:"startSec,omitempty"`
-	ApproveAllSec  *float64 `json:"approveAllSec,omitempty"`
-	Failed         int      `json:"failed"`
+	RawPerSec      float64 `json:"rawPerSec,omitempty"`
+	RawRangePerSec *Range  `json:"rawRangePerSec,omitempty"`
+	Ratio          float64 `json:"ratio,omitempty"`
+	// FlushMs is how long a synchronous 4 KiB write to the store's
+	// directory took before the workload (Options.FlushDir): the disk's
+	// share of the machine's speed, which the raw baseline does not see.
+	FlushMs       *Percentiles `json:"flushMs,omitempty"`
+	PeakRssMb     float64      `json:"peakRssMb"`
+	CPUSeconds    float64      `json:"cpuSeconds"`
+	RssGrowthMb   *float64     `json:"rssGrowthMb,omitempty"`
+	StartSec      *float64     `json:"startSec,omitempty"`
+	ApproveAllSec *float64     `json:"approveAllSec,omitempty"`
+	Failed        int          `json:"failed"`
 	// Runs is how many runs a median result (see Median) was taken of;
 	// the runs' throughputs and ratios follow. Absent for a single run.
 	Runs                 int       `json:"runs,omitempty"`

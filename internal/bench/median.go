@@ -76,6 +76,7 @@ func Median(rs []*Result) (*Result, error) {
 		LatencyMs:        *percentilesOf(func(r *Result) *Percentiles { return &r.LatencyMs }),
 		DispatchMs:       percentilesOf(func(r *Result) *Percentiles { return r.DispatchMs }),
 		TargetGapMs:      percentilesOf(func(r *Result) *Percentiles { return r.TargetGapMs }),
+		FlushMs:          percentilesOf(func(r *Result) *Percentiles { return r.FlushMs }),
 		RawPerSec:        of(func(r *Result) float64 { return r.RawPerSec }),
 		Ratio:            of(func(r *Result) float64 { return r.Ratio }),
 		PeakRssMb:        of(func(r *Result) float64 { return r.PeakRssMb }),

@@ -40,6 +40,12 @@ func runW10(ctx context.Context, opts Options, t *target) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	var flush *Percentiles
+	if opts.FlushDir != "" {
+		if flush, err = measureFlush(opts.FlushDir, flushWrites); err != nil {
+			return nil, err
+		}
+	}
 	t.reset()
 	clock := newDispatchClock(client.Transport)
 	h, err := newHarness(ctx, opts, &http.Client{Transport: clock})
@@ -78,6 +84,7 @@ func runW10(ctx context.Context, opts Options, t *target) (*Result, error) {
 		TargetGapMs:      gap,
 		RawPerSec:        rawPerSec,
 		RawRangePerSec:   &Range{Before: rawBefore.StepsPerSec, After: rawAfter.StepsPerSec},
+		FlushMs:          flush,
 		PeakRssMb:        after.peakRSS,
 		CPUSeconds:       (after.cpu - before.cpu).Seconds(),
 		Failed:           failed,
