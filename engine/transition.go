@@ -125,6 +125,10 @@ func (e *Engine) afterCommit(t *txn) {
 		if task.ExecutionID == t.s.ID {
 			prep = t.preps[task.Key]
 		}
+		if h := t.handOff; h != nil && h.task == nil && prep != nil && task.Kind == runbook.TaskRun {
+			*h = continuation{task: task, prep: prep} // counted on the actor by commit, as held
+			continue
+		}
 		e.dispatch(task, task.ExecutionID == t.s.ID, prep)
 	}
 	if len(t.interrupts) > 0 {

@@ -47,6 +47,10 @@ type txn struct {
 	arena *jsonArena
 	// parts is the store transition built by transition(), recycled with t.
 	parts transitionParts
+	// handOff, when set, receives the first attempt of this execution that
+	// the transition starts here, for the worker that made the transition
+	// to run next itself (see continuation) instead of dispatching it.
+	handOff *continuation
 	// baseStatus is the status the transition starts from.
 	baseStatus runbook.ExecutionStatus
 }

@@ -13,39 +13,84 @@ import (
 // dispatch runs a task on this node in its own goroutine. held says the
 // caller already counted the task on the execution's actor.
 func (e *Engine) dispatch(task *runbook.Task, held bool, prep *attemptPrep) {
+	key, ok := e.admit(task, held, prep)
+	if !ok {
+		return
+	}
+	e.workers.run(func() { e.runLocal(task, prep, key) })
+}
+
+// admit does what a task needs before it runs on this node: it counts
+// the task as running (false when the engine is closing: the task stays
+// leased to this node until Close releases the leases for the next
+// process), holds its execution's actor unless held says the caller did,
+// and records it as running here under the key it returns.
+func (e *Engine) admit(task *runbook.Task, held bool, prep *attemptPrep) (key string, ok bool) {
 	if !e.running.begin() {
 		if prep != nil && prep.cancel != nil {
 			prep.cancel(errShuttingDown)
 		}
-		// Closing: the task stays leased to this node until Close
-		// releases the leases for the next process.
 		if held {
 			e.actors.unhold(task.ExecutionID)
 		}
-		return
+		return "", false
 	}
 	if !held {
 		e.actors.hold(task.ExecutionID)
 	}
-	key := task.ExecutionID + "\x00" + task.Key
+	key = task.ExecutionID + "\x00" + task.Key
 	e.localTasks.Store(key, task)
-	e.workers.run(func() {
-		defer e.running.end()
-		defer e.actors.unhold(task.ExecutionID)
-		defer e.localTasks.CompareAndDelete(key, task)
-		if task.Kind == runbook.TaskRun {
-			select {
-			case e.slots <- struct{}{}:
-				defer func() { <-e.slots }()
-			case <-e.ctx.Done():
-				return
+	return key, true
+}
+
+// continuation is a task that the transition ending an attempt started
+// and left to the worker that ran the attempt, which runs it next itself
+// instead of waking another worker: in a chain of steps, the next
+// request leaves from the goroutine that read the previous answer.
+type continuation struct {
+	task *runbook.Task
+	prep *attemptPrep
+}
+
+// runLocal runs an admitted task on the calling worker, then the tasks
+// handed on to it (see continuation).
+func (e *Engine) runLocal(task *runbook.Task, prep *attemptPrep, key string) {
+	for {
+		next := e.runAdmitted(task, prep, key)
+		if next.task == nil {
+			return
+		}
+		var ok bool
+		// Counted on the actor by the transition that started it.
+		if key, ok = e.admit(next.task, true, next.prep); !ok {
+			return
+		}
+		task, prep = next.task, next.prep
+	}
+}
+
+// runAdmitted runs one admitted task and undoes what admit did.
+func (e *Engine) runAdmitted(task *runbook.Task, prep *attemptPrep, key string) (next continuation) {
+	defer e.running.end()
+	defer e.actors.unhold(task.ExecutionID)
+	defer e.localTasks.CompareAndDelete(key, task)
+	if task.Kind == runbook.TaskRun {
+		select {
+		case e.slots <- struct{}{}:
+			defer func() { <-e.slots }()
+		case <-e.ctx.Done():
+			if prep != nil && prep.cancel != nil {
+				prep.cancel(errShuttingDown)
 			}
+			return continuation{}
 		}
-		if err := e.handle(task, prep); err != nil && e.ctx.Err() == nil {
-			e.log.Error("task failed; it will be retried when its lease expires",
-				"execution", task.ExecutionID, "task", task.Key, "err", err)
-		}
-	})
+	}
+	next, err := e.handle(task, prep)
+	if err != nil && e.ctx.Err() == nil {
+		e.log.Error("task failed; it will be retried when its lease expires",
+			"execution", task.ExecutionID, "task", task.Key, "err", err)
+	}
+	return next
 }
 
 // runningHere reports whether this node is already running the task (a
@@ -59,27 +104,29 @@ func (e *Engine) runningHere(task *runbook.Task) bool {
 	return have.Kind == task.Kind && have.Attempt == task.Attempt
 }
 
-func (e *Engine) handle(task *runbook.Task, prep *attemptPrep) error {
+// handle runs a task; an attempt may hand on the next one (see
+// continuation).
+func (e *Engine) handle(task *runbook.Task, prep *attemptPrep) (continuation, error) {
 	switch task.Kind {
 	case runbook.TaskRun:
 		return e.runAttempt(task, prep)
 	case runbook.TaskTimer:
-		return e.fireTimer(task)
+		return continuation{}, e.fireTimer(task)
 	case runbook.TaskChild:
-		return e.childEnded(task)
+		return continuation{}, e.childEnded(task)
 	case runbook.TaskStart:
-		return e.startChildExecution(task)
+		return continuation{}, e.startChildExecution(task)
 	case runbook.TaskCancel:
-		return e.cancelFromTask(task)
+		return continuation{}, e.cancelFromTask(task)
 	}
-	return fmt.Errorf("unknown task kind %q", task.Kind)
+	return continuation{}, fmt.Errorf("unknown task kind %q", task.Kind)
 }
 
 // runAttempt executes one attempt of a step outside any lock and records
 // its outcome. prep is the attempt built by the transition that started it
 // on this node; a task claimed from the store (after a crash, or from
 // another node) is prepared here.
-func (e *Engine) runAttempt(task *runbook.Task, prep *attemptPrep) error {
+func (e *Engine) runAttempt(task *runbook.Task, prep *attemptPrep) (next continuation, err error) {
 	id, k := task.ExecutionID, stepKey{task.StepID, task.Iteration}
 	if prep == nil || prep.ctx == nil {
 		prep = nil
@@ -106,7 +153,7 @@ func (e *Engine) runAttempt(task *runbook.Task, prep *attemptPrep) error {
 			return nil
 		})
 		if err != nil || prep == nil {
-			return err
+			return continuation{}, err
 		}
 	}
 	req, exec, def, ctx, cancel := prep.req, prep.exec, prep.def, prep.ctx, prep.cancel
@@ -120,7 +167,8 @@ func (e *Engine) runAttempt(task *runbook.Task, prep *attemptPrep) error {
 	began := time.Now()
 	out := safeExecute(attemptCtx, exec, req)
 	e.obs.AttemptDuration(def.Type, time.Since(began))
-	err := e.transition(e.ctx, id, func(t *txn) error {
+	err = e.transition(e.ctx, id, func(t *txn) error {
+		t.handOff = &next
 		if t.a.inflight[k] != nil {
 			delete(t.a.inflight, k)
 		}
@@ -138,9 +186,9 @@ func (e *Engine) runAttempt(task *runbook.Task, prep *attemptPrep) error {
 		return nil
 	})
 	if runbook.ErrorCode(err) == runbook.EUNAVAILABLE && e.ctx.Err() != nil {
-		return nil
+		return next, nil
 	}
-	return err
+	return next, err
 }
 
 // safeExecute runs an executor, turning a panic into a failed attempt.
