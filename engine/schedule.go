@@ -25,18 +25,18 @@ func (t *txn) pass() bool {
 		return false
 	}
 	n := len(t.events)
-	if failed := t.firstFailed(); failed != nil {
+	failed, allDone, running := t.survey()
+	if failed != nil {
 		t.failExecution(failed)
 		return len(t.events) > n
 	}
-	if t.allDone() {
+	if allDone {
 		t.emit(runbook.Event{Type: runbook.EventExecutionCompleted, Output: t.executionOutput()})
 		return true
 	}
 	if s.Status == runbook.ExecutionPaused {
 		return false
 	}
-	running := t.runningSteps()
 	for _, def := range t.p.order {
 		if t.err != nil {
 			break
@@ -66,6 +66,38 @@ func (t *txn) pass() bool {
 		}
 	}
 	return len(t.events) > n
+}
+
+// survey reads the steps' states once for a pass: the first step, in
+// definition order, that failed (as firstFailed), whether every step
+// completed or was skipped, and how many steps hold a concurrency slot
+// (attempts in progress and running loops; parked steps and child runs
+// hold none).
+func (t *txn) survey() (failed *stepState, allDone bool, running int) {
+	allDone = true
+	for _, def := range t.p.order {
+		ss := t.s.Steps[def.ID]
+		if ss == nil {
+			allDone = false
+			continue
+		}
+		switch ss.Status {
+		case runbook.StepCompleted, runbook.StepSkipped:
+		case runbook.StepFailed:
+			allDone = false
+			if failed == nil {
+				failed = ss
+			}
+		case runbook.StepRunning:
+			allDone = false
+			if ss.ChildID == "" {
+				running++
+			}
+		default:
+			allDone = false
+		}
+	}
+	return failed, allDone, running
 }
 
 // firstFailed returns the first step, in definition order, that failed.
@@ -130,17 +162,6 @@ func (ss *stepState) errorCode() string {
 	return ""
 }
 
-// allDone reports whether every schedulable step completed or was skipped.
-func (t *txn) allDone() bool {
-	for _, def := range t.p.order {
-		ss := t.s.Steps[def.ID]
-		if ss == nil || (ss.Status != runbook.StepCompleted && ss.Status != runbook.StepSkipped) {
-			return false
-		}
-	}
-	return true
-}
-
 // executionOutput is the output of a completed execution: every completed
 // step's output by step id.
 func (t *txn) executionOutput() map[string]any {
@@ -151,18 +172,6 @@ func (t *txn) executionOutput() map[string]any {
 		}
 	}
 	return out
-}
-
-// runningSteps counts the steps that hold a concurrency slot: attempts in
-// progress and running loops. Parked steps and child runs hold none.
-func (t *txn) runningSteps() int {
-	n := 0
-	for _, ss := range t.s.Steps {
-		if ss.Status == runbook.StepRunning && ss.ChildID == "" {
-			n++
-		}
-	}
-	return n
 }
 
 // readiness decides whether a pending step can run now (ready), will never
