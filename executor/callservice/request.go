@@ -52,10 +52,12 @@ func (e *Executor) newRequest(ctx context.Context, c *call, target *url.URL) (*h
 	r.URL, r.Host = target, target.Host
 	// Accept, User-Agent and Content-Type are defaults the step may override;
 	// the identity headers below are not, so that a definition cannot speak
-	// for another tenant or reuse another step's idempotency key. The keys
-	// set here are already canonical and share one array of values.
-	// Sized exactly: up to 8 entries fit a map's smallest layout (one
-	// allocation, half the bytes of the next).
+	// for another tenant or reuse another step's idempotency key.
+	//
+	// The map is sized exactly (up to 8 entries fit a map's smallest
+	// layout: one allocation, half the bytes of the next), and the keys
+	// set here, already canonical, share one array of values: at most the
+	// 3 defaults and the 6 identity headers.
 	n := 8 + len(c.cfg.Headers)
 	if contentType != "" {
 		n++
