@@ -17,7 +17,7 @@ type execution struct {
 	rec   *runbook.ExecutionRecord
 	steps []*runbook.StepRecord // sorted by step id, then iteration
 	// history holds the events as JSON, one after the other: compact,
-	// immune to callers' changes, and two objects per execution rather
+	// immune to callers' changes, and a few objects per execution rather
 	// than one per event for the garbage collector to track.
 	history eventLog
 }
