@@ -43,3 +43,6 @@ func stateDump(s *execState) map[string]any {
 
 // LiveActors returns how many executions this engine holds in memory.
 func LiveActors(e *Engine) int { return e.actors.size() }
+
+// Closing reports whether Close has begun.
+func Closing(e *Engine) bool { return e.closing.Load() }
