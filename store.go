@@ -160,6 +160,13 @@ type Transition struct {
 	// that DefersRows accepts it; a reader folds the events after the
 	// Data's own seq onto it.
 	DeferRows bool
+	// RunbookVersions, with Create, is how many versions of the execution's
+	// runbook the caller saw when it chose the latest of them (0: no
+	// condition). The store refuses the transition with ESTALE when it
+	// holds another number, a version having been stored since, so that
+	// the caller chooses again: a start that took the latest version from
+	// a cache commits only while it still is the latest.
+	RunbookVersions int
 }
 
 // RowDeferrer is implemented by a store that may accept transitions with

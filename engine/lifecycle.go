@@ -89,14 +89,29 @@ type createSpec struct {
 	deletes    []runbook.TaskRef
 }
 
+// createExecution creates and starts an execution. Without a version it
+// runs the runbook's latest, which on a shared store is taken from the
+// cache and checked when the creation commits: a version stored by
+// another node since refuses it (ESTALE), and it chooses again.
 func (e *Engine) createExecution(ctx context.Context, cs createSpec) (string, error) {
-	version := cs.version
+	for try := 0; ; try++ {
+		id, err := e.createExecutionOnce(ctx, cs)
+		if cs.version == "" && runbook.ErrorCode(err) == runbook.ESTALE && try < maxStaleRetries {
+			e.runbooks.forgetLatest(cs.runbookID)
+			continue
+		}
+		return id, err
+	}
+}
+
+func (e *Engine) createExecutionOnce(ctx context.Context, cs createSpec) (string, error) {
+	version, versions := cs.version, 0
 	if version == "" {
-		v, err := e.latestVersion(ctx, cs.runbookID)
+		v, n, err := e.runbooks.latestVersion(ctx, cs.runbookID)
 		if err != nil {
 			return "", err
 		}
-		version = v
+		version, versions = v, n
 	}
 	p, err := e.runbooks.get(ctx, cs.runbookID, version)
 	if err != nil {
@@ -126,7 +141,7 @@ func (e *Engine) createExecution(ctx context.Context, cs createSpec) (string, er
 	a.state = st
 	t := e.newTxn(ctx, st, p)
 	defer e.releaseTxn(t)
-	t.a, t.create, t.base = a, true, 0
+	t.a, t.create, t.base, t.runbookVersions = a, true, 0, versions
 	var deadline *time.Time
 	if rb.GlobalTimeoutMs > 0 {
 		deadline = timePtr(t.now.Add(time.Duration(rb.GlobalTimeoutMs) * time.Millisecond))

@@ -15,45 +15,86 @@ import (
 // runbookCache keeps prepared definitions by (id, version). Definitions
 // are immutable once stored, so entries never go stale.
 //
-// On a store only this process writes, it also keeps the latest version of
-// each runbook, forgotten whenever this engine stores a version; on a
-// shared store another node may add a version at any time, so the latest
-// is read from the store every time.
+// It also keeps the latest version of each runbook, forgotten whenever
+// this engine stores a version. On a store only this process writes, that
+// is exact. On a shared store another node may add a version at any time:
+// the entry also says how many versions it was chosen from, and a start
+// that uses it commits on that condition (Transition.RunbookVersions), so
+// that a version stored elsewhere since refuses the start, which forgets
+// the entry and chooses again.
 type runbookCache struct {
 	store     runbook.RunbookStore
 	exclusive bool
 	mu        sync.RWMutex
 	byKey     map[[2]string]*plan
-	latest    map[string]string
+	latest    map[string]latestEntry
 	puts      uint64 // versions stored through this cache
 }
 
-func newRunbookCache(store runbook.RunbookStore, exclusive bool) *runbookCache {
-	return &runbookCache{store: store, exclusive: exclusive, byKey: map[[2]string]*plan{}, latest: map[string]string{}}
+// latestEntry is the latest version of a runbook and, on a shared store,
+// how many versions it was chosen from (0 on an exclusive store).
+type latestEntry struct {
+	version  string
+	versions int
 }
 
-// latestVersion returns the highest stored version of id.
-func (c *runbookCache) latestVersion(ctx context.Context, id string) (string, error) {
+func newRunbookCache(store runbook.RunbookStore, exclusive bool) *runbookCache {
+	return &runbookCache{store: store, exclusive: exclusive, byKey: map[[2]string]*plan{}, latest: map[string]latestEntry{}}
+}
+
+// latestVersion returns the highest stored version of id, from the cache
+// when it has it, with the number of versions a start must commit on
+// (0: none needed).
+func (c *runbookCache) latestVersion(ctx context.Context, id string) (string, int, error) {
 	c.mu.RLock()
-	v, ok := c.latest[id]
+	e, ok := c.latest[id]
 	puts := c.puts
 	c.mu.RUnlock()
 	if ok {
-		return v, nil
+		return e.version, e.versions, nil
 	}
+	e, err := c.readLatest(ctx, id)
+	if err != nil {
+		return "", 0, err
+	}
+	c.mu.Lock()
+	if c.puts == puts { // no version was stored while we read
+		c.latest[id] = e
+	}
+	c.mu.Unlock()
+	return e.version, e.versions, nil
+}
+
+// currentLatest returns the highest version of id as the store has it
+// now: from the cache only on an exclusive store, where it is exact.
+func (c *runbookCache) currentLatest(ctx context.Context, id string) (string, error) {
+	if c.exclusive {
+		v, _, err := c.latestVersion(ctx, id)
+		return v, err
+	}
+	e, err := c.readLatest(ctx, id)
+	return e.version, err
+}
+
+// readLatest reads the latest version of id from the store.
+func (c *runbookCache) readLatest(ctx context.Context, id string) (latestEntry, error) {
 	recs, err := c.store.ListRunbookVersions(ctx, id)
 	if err != nil {
-		return "", err
+		return latestEntry{}, err
 	}
-	v = latest(recs).Version
-	if c.exclusive {
-		c.mu.Lock()
-		if c.puts == puts { // no version was stored while we read
-			c.latest[id] = v
-		}
-		c.mu.Unlock()
+	e := latestEntry{version: latest(recs).Version}
+	if !c.exclusive {
+		e.versions = len(recs)
 	}
-	return v, nil
+	return e, nil
+}
+
+// forgetLatest drops the cached latest version of id: a start that used
+// it was refused because another version was stored since.
+func (c *runbookCache) forgetLatest(id string) {
+	c.mu.Lock()
+	delete(c.latest, id)
+	c.mu.Unlock()
 }
 
 // put stores a version and forgets the cached latest version of its id.
@@ -143,7 +184,7 @@ func (e *Engine) GetRunbook(ctx context.Context, id, version string) (*runbook.R
 }
 
 func (e *Engine) latestVersion(ctx context.Context, id string) (string, error) {
-	return e.runbooks.latestVersion(ctx, id)
+	return e.runbooks.currentLatest(ctx, id)
 }
 
 // latest returns the highest version of a non-empty list of versions of

@@ -24,16 +24,19 @@ type txn struct {
 	base int64 // the stored seq the transition builds on
 	err  error
 
-	create   bool
-	events   []runbook.Event
-	touched  []stepKey // instances whose rows change, in first-touch order
-	putTasks []*runbook.Task
-	delTasks []runbook.TaskRef
-	putWaits []*runbook.Wait
-	delWaits []runbook.WaitRef
-	clearAll bool
-	matches  []*runbook.InboxQuery
-	matchFor []stepKey
+	create bool
+	// runbookVersions is the creation's condition on its runbook (see
+	// runbook.Transition.RunbookVersions).
+	runbookVersions int
+	events          []runbook.Event
+	touched         []stepKey // instances whose rows change, in first-touch order
+	putTasks        []*runbook.Task
+	delTasks        []runbook.TaskRef
+	putWaits        []*runbook.Wait
+	delWaits        []runbook.WaitRef
+	clearAll        bool
+	matches         []*runbook.InboxQuery
+	matchFor        []stepKey
 
 	// after commit: tasks this node runs at once (with the prepared
 	// attempts of run tasks, by key), attempts to interrupt.
@@ -440,6 +443,8 @@ func (t *txn) transition() (*runbook.Transition, error) {
 		ClearAll:      t.clearAll,
 		MatchInbox:    t.matches,
 		DeferRows:     deferred,
+		// Set by createExecution only, for a creation.
+		RunbookVersions: t.runbookVersions,
 	}
 	if len(steps) > 0 {
 		tr.Steps = make([]*runbook.StepRecord, len(steps))

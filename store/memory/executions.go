@@ -124,6 +124,9 @@ func (s *Store) apply(t *runbook.Transition) runbook.CommitResult {
 		if _, ok := s.executions[rec.ID]; ok {
 			return runbook.CommitResult{Err: contract.ErrExecutionExists(rec.ID)}
 		}
+		if n := len(s.runbooks[rec.RunbookID]); t.RunbookVersions > 0 && n != t.RunbookVersions {
+			return runbook.CommitResult{Err: contract.ErrRunbookChanged(rec.ID, rec.RunbookID, t.RunbookVersions, n)}
+		}
 		tk := tenantKey{rec.TenantID, rec.IdempotencyKey}
 		if rec.IdempotencyKey != "" {
 			if other, ok := s.keys[tk]; ok {

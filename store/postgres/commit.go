@@ -175,7 +175,7 @@ func (s *Store) commitOptimistic(ctx context.Context, txs []*runbook.Transition,
 	if n := len(creates.id); n > 0 {
 		c := &creates
 		b.Queue(sqlCreateExecutions, c.id, c.runbookID, c.runbookVersion, c.tenantID, c.key, c.parentID, c.status,
-			c.seq, c.createdAt, c.updatedAt, c.data, c.static, n)
+			c.seq, c.createdAt, c.updatedAt, c.data, c.static, n, c.versions)
 	}
 	if n := len(updates.id); n > 0 {
 		u := &updates
@@ -190,7 +190,7 @@ func (s *Store) commitOptimistic(ctx context.Context, txs []*runbook.Transition,
 // execColumns holds the execution rows of one statement as columns.
 type execColumns struct {
 	id, runbookID, runbookVersion, tenantID, key, parentID, status []string
-	seq, expected, createdAt, updatedAt                            []int64
+	seq, expected, createdAt, updatedAt, versions                  []int64
 	data, static                                                   [][]byte
 	deferred                                                       []bool
 }
@@ -210,6 +210,7 @@ func (c *execColumns) add(t *runbook.Transition) {
 		c.parentID = append(c.parentID, e.ParentID)
 		c.createdAt = append(c.createdAt, sqlrow.Micros(e.CreatedAt))
 		c.static = append(c.static, sqlrow.Blob(e.Static))
+		c.versions = append(c.versions, int64(t.RunbookVersions))
 	} else {
 		c.expected = append(c.expected, t.ExpectedSeq)
 		c.deferred = append(c.deferred, t.DeferRows)
@@ -242,7 +243,8 @@ func queueExecutionRow(b *pgx.Batch, t *runbook.Transition) *pgx.QueuedQuery {
 	e := t.Execution
 	if t.Create {
 		return b.Queue(sqlInsertExecution, e.ID, e.RunbookID, e.RunbookVersion, e.TenantID, e.IdempotencyKey,
-			e.ParentID, string(e.Status), e.Seq, sqlrow.Micros(e.CreatedAt), sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data), sqlrow.Blob(e.Static))
+			e.ParentID, string(e.Status), e.Seq, sqlrow.Micros(e.CreatedAt), sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data), sqlrow.Blob(e.Static),
+			int64(t.RunbookVersions))
 	}
 	return b.Queue(sqlUpdateExecution, string(e.Status), e.Seq, sqlrow.Micros(e.UpdatedAt), sqlrow.Blob(e.Data),
 		e.ID, t.ExpectedSeq, e.TenantID, e.IdempotencyKey, t.DeferRows)
@@ -454,6 +456,8 @@ func explainRefusals(ctx context.Context, conn *pgxpool.Conn, txs []*runbook.Tra
 			results[i].Err = contract.ErrExecutionExists(e.ID)
 		case st.keyOwnerFound:
 			results[i].Err = contract.ErrKeyTaken(e.TenantID, e.IdempotencyKey, st.keyOwner)
+		case txs[i].RunbookVersions > 0:
+			results[i].Err = contract.ErrRunbookChanged(e.ID, e.RunbookID, txs[i].RunbookVersions, -1)
 		default:
 			return fmt.Errorf("insert execution %s: no row inserted and no conflict found", e.ID)
 		}

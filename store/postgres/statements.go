@@ -18,8 +18,13 @@ const (
 	// using it while they grow, until autovacuum next analyzes them.
 	sqlIndexesOnly = `SET LOCAL enable_seqscan = off`
 
+	// The creations insert nothing when the runbook's number of versions
+	// is not the one the start saw (Transition.RunbookVersions, 0 for no
+	// condition).
 	sqlInsertExecution = `INSERT INTO executions (` + sqlrow.ExecutionColumns + `)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::bigint, $9::bigint, $10::bigint,
+    $11::bytea, $12::bytea
+WHERE $13::bigint = 0 OR $13::bigint = (SELECT count(*) FROM runbooks WHERE id = $2::text)
 ON CONFLICT DO NOTHING`
 
 	// Only the columns that change are set, so that the indexes on the
@@ -39,8 +44,12 @@ WHERE id = $5 AND seq = $6 AND tenant_id = $7 AND idempotency_key = $8 AND (NOT 
 	// the update changes each row at most once.
 	sqlCreateExecutions = `WITH written AS (
     INSERT INTO executions (` + sqlrow.ExecutionColumns + `)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-        $8::bigint[], $9::bigint[], $10::bigint[], $11::bytea[], $12::bytea[])
+    SELECT u.id, u.runbook_id, u.runbook_version, u.tenant_id, u.idempotency_key, u.parent_id, u.status, u.seq,
+        u.created_at, u.updated_at, u.data, u.static
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+        $8::bigint[], $9::bigint[], $10::bigint[], $11::bytea[], $12::bytea[], $14::bigint[])
+        AS u (` + sqlrow.ExecutionColumns + `, versions)
+    WHERE u.versions = 0 OR u.versions = (SELECT count(*) FROM runbooks r WHERE r.id = u.runbook_id)
     ON CONFLICT DO NOTHING
     RETURNING 1)
 SELECT runbook_expect_rows((SELECT count(*) FROM written), $13)`

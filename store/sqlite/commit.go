@@ -100,6 +100,15 @@ func (c *committer) apply(ctx context.Context, t *runbook.Transition) (runbook.C
 	var pk int64
 	var refusal error
 	if t.Create {
+		if t.RunbookVersions > 0 {
+			var n int
+			if err := c.st.runbookVersions.QueryRowContext(ctx, e.RunbookID).Scan(&n); err != nil {
+				return runbook.CommitResult{}, fmt.Errorf("count runbook versions: %w", err)
+			}
+			if n != t.RunbookVersions {
+				return runbook.CommitResult{Err: contract.ErrRunbookChanged(e.ID, e.RunbookID, t.RunbookVersions, n)}, nil
+			}
+		}
 		pk, refusal, err = c.insertExecution(ctx, e)
 	} else {
 		pk, refusal, err = c.updateExecution(ctx, t)

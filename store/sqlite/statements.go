@@ -57,6 +57,9 @@ ORDER BY received_at, id`
 	// A claimable task is due and unowned or under an expired lease. The
 	// subquery walks tasks_by_due from the earliest due time and stops after
 	// limit claimable rows; it skips only tasks under a live lease.
+	// sqlCountRunbookVersions checks Transition.RunbookVersions.
+	sqlCountRunbookVersions = `SELECT count(*) FROM runbooks WHERE id = ?`
+
 	sqlClaimTasks = `UPDATE tasks SET owner = ?, lease_expires_at = ?, deliveries = deliveries + 1
 WHERE (execution_id, task_key) IN (
     SELECT execution_id, task_key FROM tasks
@@ -76,6 +79,7 @@ type statements struct {
 	executionByKey   *sql.Stmt
 	matchInbox       *sql.Stmt
 	claimTasks       *sql.Stmt
+	runbookVersions  *sql.Stmt
 }
 
 // preparer prepares statements: the write connection.
@@ -98,6 +102,7 @@ func prepare(ctx context.Context, db preparer) (*statements, error) {
 		{&st.executionByKey, sqlSelectExecutionByKey},
 		{&st.matchInbox, sqlMatchInbox},
 		{&st.claimTasks, sqlClaimTasks},
+		{&st.runbookVersions, sqlCountRunbookVersions},
 	} {
 		s, err := db.PrepareContext(ctx, p.query)
 		if err != nil {
@@ -113,6 +118,7 @@ func (st *statements) close() error {
 	var errs []error
 	for _, s := range []*sql.Stmt{
 		st.insertExecution, st.updateExecution, st.updateSameStatus, st.executionPK, st.executionCurrent, st.executionByKey, st.matchInbox, st.claimTasks,
+		st.runbookVersions,
 	} {
 		if s != nil {
 			errs = append(errs, s.Close())

@@ -30,6 +30,7 @@ func commitTests() []test {
 		{"Commit/MatchInbox", testCommitMatchInbox},
 		{"Commit/Cancelled", testCommitCancelled},
 		{"Commit/Empty", testCommitEmpty},
+		{"Commit/RunbookVersions", testCommitRunbookVersions},
 	}
 }
 
@@ -555,4 +556,52 @@ func testCommitEmpty(t *testing.T, s runbook.Store) {
 	if len(res) != 0 {
 		t.Fatalf("Commit(nil) = %v", res)
 	}
+}
+
+// A creation conditioned on the runbook's number of versions
+// (Transition.RunbookVersions) commits while the runbook has that many,
+// and is refused with ESTALE, writing nothing, once another version was
+// stored; alone or among other transitions of one batch.
+func testCommitRunbookVersions(t *testing.T, s runbook.Store) {
+	ctx := t.Context()
+	_, err := s.PutRunbook(ctx, newRunbook("triage", "1.0.0", at(0)))
+	noErr(t, err)
+	seen := createTx(newExecution(execID(1), "t", ""))
+	seen.RunbookVersions = 1
+	mustCommit(t, s, seen)
+
+	_, err = s.PutRunbook(ctx, newRunbook("triage", "1.1.0", at(1)))
+	noErr(t, err)
+	for _, batch := range [][]*runbook.Transition{
+		{createTx(newExecution(execID(2), "t", ""))},
+		{createTx(newExecution(execID(3), "t", "")), createTx(newExecution(execID(2), "t", "")), createTx(newExecution(execID(4), "t", ""))},
+	} {
+		stale := batch[len(batch)/2]
+		stale.RunbookVersions = 1
+		res := commit(t, s, batch...)
+		for i, r := range res {
+			if batch[i] != stale {
+				noErr(t, r.Err)
+				continue
+			}
+			wantCode(t, r.Err, runbook.ESTALE)
+			if msg := runbook.ErrorMessage(r.Err); !strings.Contains(msg, `runbook "triage"`) || !strings.Contains(msg, "1 versions the start saw") &&
+				!strings.Contains(msg, "not the 1 the start saw") {
+				t.Fatalf("refusal message %q does not say the runbook changed", msg)
+			}
+		}
+		if _, _, err := s.GetExecution(ctx, execID(2)); runbook.ErrorCode(err) != runbook.ENOTFOUND {
+			t.Fatalf("GetExecution of a refused creation = %v, want ENOTFOUND", err)
+		}
+		if h, err := s.ListHistory(ctx, execID(2), 0, 0); runbook.ErrorCode(err) != runbook.ENOTFOUND && len(h) != 0 {
+			t.Fatalf("history of a refused creation: %v, %v", h, err)
+		}
+	}
+	again := createTx(newExecution(execID(2), "t", ""))
+	again.RunbookVersions = 2
+	mustCommit(t, s, again)
+
+	notCreate := nextTx(seen.Execution, 1)
+	notCreate.RunbookVersions = 2
+	wantCode(t, commit(t, s, notCreate)[0].Err, runbook.EINVALID)
 }

@@ -63,6 +63,9 @@ func CheckTransition(t *runbook.Transition) error {
 	if want := base + int64(len(t.Events)); t.Execution.Seq != want {
 		return runbook.Errorf(runbook.EINVALID, "execution %q: seq is %d, want %d (the last event appended)", id, t.Execution.Seq, want)
 	}
+	if t.RunbookVersions < 0 || t.RunbookVersions > 0 && !t.Create {
+		return runbook.Errorf(runbook.EINVALID, "execution %q: RunbookVersions is a condition of a Create (got %d)", id, t.RunbookVersions)
+	}
 	if t.DeferRows && t.Create {
 		return runbook.Errorf(runbook.EINVALID, "execution %q: a new execution writes its rows (DeferRows with Create)", id)
 	}

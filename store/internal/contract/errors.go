@@ -37,6 +37,16 @@ func ErrExecutionExists(id string) error {
 	return runbook.Errorf(runbook.ECONFLICT, "execution %q already exists", id)
 }
 
+// ErrRunbookChanged reports a Create transition whose runbook no longer
+// has the number of versions the caller saw (Transition.RunbookVersions);
+// found is -1 when the store does not say how many it has.
+func ErrRunbookChanged(id, runbookID string, saw, found int) error {
+	if found < 0 {
+		return runbook.Errorf(runbook.ESTALE, "execution %q: runbook %q no longer has the %d versions the start saw", id, runbookID, saw)
+	}
+	return runbook.Errorf(runbook.ESTALE, "execution %q: runbook %q has %d versions, not the %d the start saw", id, runbookID, found, saw)
+}
+
 // ErrKeyTaken reports a Create transition whose idempotency key is already
 // used in its tenant.
 func ErrKeyTaken(tenantID, key, byID string) error {
