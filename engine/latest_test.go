@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/runbookhq/runbook"
 	"github.com/runbookhq/runbook/engine"
@@ -41,7 +42,10 @@ func TestAStartRunsTheLatestVersionStoredByAnyNode(t *testing.T) {
 		c.Store, c.ExclusiveStore = lister, false
 	})
 	h.put(strings.ReplaceAll(versionedRunbook, "VERSION", "1.0.0"))
-	other := secondEngine(t, h, false)
+	// Another node of the shared store, which only stores a version: on
+	// the harness's clock, so that it does not take this engine's leases
+	// for expired ones.
+	other := secondEngine(t, h, false, func(c *engine.Config) { c.Clock, c.PollInterval = h.clock, time.Hour })
 
 	version := func(id string) string {
 		t.Helper()
