@@ -67,47 +67,44 @@ func waitOn(t *testing.T, e *engine.Engine, id string) *runbook.Execution {
 
 func TestAnAttemptInterruptedByAStopRunsAgainAfterARestart(t *testing.T) {
 	t.Parallel()
-	for _, exclusive := range []bool{true, false} {
-		t.Run(map[bool]string{true: "exclusive store", false: "shared store"}[exclusive], func(t *testing.T) {
-			t.Parallel()
-			h := newHarness(t, func(c *engine.Config) {
-				c.ExclusiveStore = exclusive
-				c.ShutdownGrace = 10 * time.Millisecond
-			})
-			h.put(heldRunbook)
-			id := h.start("held", nil)
-			h.gates.waitArrived(t, "slow")
-			// The first process stops while the attempt is in flight: the
-			// attempt is interrupted and not recorded.
-			if err := h.e.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if s := h.get(id).StepResults["slow"].Status; s != runbook.StepRunning {
-				t.Fatalf("the interrupted attempt was recorded as %s", s)
-			}
-			h.gates.open("slow")
-			e2 := secondEngine(t, h, exclusive)
-			x := waitOn(t, e2, id)
-			if x.Status != runbook.ExecutionCompleted {
-				t.Fatalf("after the restart: %s", describe(x))
-			}
-			if n := len(h.stub.Requests("/json")); n != 2 {
-				t.Fatalf("first and last must run once each, got %d calls", n)
-			}
-			var deliveries int
-			for _, ev := range h.history(id) {
-				if ev.Type == runbook.EventStepCompleted && ev.StepID == "slow" {
-					deliveries = ev.Deliveries
-				}
-			}
-			if deliveries != 2 {
-				t.Fatalf("the completion must record the redelivery, deliveries = %d", deliveries)
-			}
-			if err := engine.CheckFold(context.Background(), e2, id); err != nil {
-				t.Fatal(err)
-			}
+	onBothStoreKinds(t, func(t *testing.T, exclusive bool) {
+		h := newHarness(t, func(c *engine.Config) {
+			c.ExclusiveStore = exclusive
+			c.ShutdownGrace = 10 * time.Millisecond
 		})
-	}
+		h.put(heldRunbook)
+		id := h.start("held", nil)
+		h.gates.waitArrived(t, "slow")
+		// The first process stops while the attempt is in flight: the
+		// attempt is interrupted and not recorded.
+		if err := h.e.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if s := h.get(id).StepResults["slow"].Status; s != runbook.StepRunning {
+			t.Fatalf("the interrupted attempt was recorded as %s", s)
+		}
+		h.gates.open("slow")
+		e2 := secondEngine(t, h, exclusive)
+		x := waitOn(t, e2, id)
+		if x.Status != runbook.ExecutionCompleted {
+			t.Fatalf("after the restart: %s", describe(x))
+		}
+		if n := len(h.stub.Requests("/json")); n != 2 {
+			t.Fatalf("first and last must run once each, got %d calls", n)
+		}
+		var deliveries int
+		for _, ev := range h.history(id) {
+			if ev.Type == runbook.EventStepCompleted && ev.StepID == "slow" {
+				deliveries = ev.Deliveries
+			}
+		}
+		if deliveries != 2 {
+			t.Fatalf("the completion must record the redelivery, deliveries = %d", deliveries)
+		}
+		if err := engine.CheckFold(context.Background(), e2, id); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 // A step that ends while the engine is stopping does not start the next
@@ -115,48 +112,57 @@ func TestAnAttemptInterruptedByAStopRunsAgainAfterARestart(t *testing.T) {
 // next start runs it: once, on both kinds of store.
 func TestTheNextStepOfAChainEndingDuringAStopRunsAfterTheRestart(t *testing.T) {
 	t.Parallel()
+	onBothStoreKinds(t, func(t *testing.T, exclusive bool) {
+		h := newHarness(t, func(c *engine.Config) {
+			c.ExclusiveStore = exclusive
+			c.ShutdownGrace = time.Minute // the held attempt may finish
+		})
+		h.put(heldRunbook)
+		id := h.start("held", nil)
+		h.gates.waitArrived(t, "slow")
+		closed := make(chan error, 1)
+		go func() { closed <- h.e.Close() }()
+		deadline := time.Now().Add(10 * time.Second)
+		for !engine.Closing(h.e) {
+			if time.Now().After(deadline) {
+				t.Fatal("Close did not begin")
+			}
+			time.Sleep(time.Millisecond) // Close has no signal of its start to wait on
+		}
+		h.gates.open("slow") // slow completes during the grace period
+		select {
+		case err := <-closed:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("Close did not return once the attempt finished")
+		}
+		x := h.get(id)
+		if x.StepResults["slow"].Status != runbook.StepCompleted || x.StepResults["last"].Status != runbook.StepRunning {
+			t.Fatalf("after the stop: %s; want slow completed and last started, not run", describe(x))
+		}
+		if n := len(h.stub.Requests("/json")); n != 1 {
+			t.Fatalf("%d calls to /json before the restart, want first's only", n)
+		}
+		e2 := secondEngine(t, h, exclusive)
+		if x := waitOn(t, e2, id); x.Status != runbook.ExecutionCompleted {
+			t.Fatalf("after the restart: %s", describe(x))
+		}
+		if n := len(h.stub.Requests("/json")); n != 2 {
+			t.Fatalf("first and last must run once each, got %d calls", n)
+		}
+	})
+}
+
+// onBothStoreKinds runs test in parallel subtests on an exclusive store
+// (attempts in flight recorded by step rows) and on a shared one (by
+// leased run tasks).
+func onBothStoreKinds(t *testing.T, test func(t *testing.T, exclusive bool)) {
 	for _, exclusive := range []bool{true, false} {
 		t.Run(map[bool]string{true: "exclusive store", false: "shared store"}[exclusive], func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, func(c *engine.Config) {
-				c.ExclusiveStore = exclusive
-				c.ShutdownGrace = time.Minute // the held attempt may finish
-			})
-			h.put(heldRunbook)
-			id := h.start("held", nil)
-			h.gates.waitArrived(t, "slow")
-			closed := make(chan error, 1)
-			go func() { closed <- h.e.Close() }()
-			deadline := time.Now().Add(10 * time.Second)
-			for !engine.Closing(h.e) {
-				if time.Now().After(deadline) {
-					t.Fatal("Close did not begin")
-				}
-				time.Sleep(time.Millisecond) // Close has no signal of its start to wait on
-			}
-			h.gates.open("slow") // slow completes during the grace period
-			select {
-			case err := <-closed:
-				if err != nil {
-					t.Fatal(err)
-				}
-			case <-time.After(30 * time.Second):
-				t.Fatal("Close did not return once the attempt finished")
-			}
-			x := h.get(id)
-			if x.StepResults["slow"].Status != runbook.StepCompleted || x.StepResults["last"].Status != runbook.StepRunning {
-				t.Fatalf("after the stop: %s; want slow completed and last started, not run", describe(x))
-			}
-			if n := len(h.stub.Requests("/json")); n != 1 {
-				t.Fatalf("%d calls to /json before the restart, want first's only", n)
-			}
-			e2 := secondEngine(t, h, exclusive)
-			if x := waitOn(t, e2, id); x.Status != runbook.ExecutionCompleted {
-				t.Fatalf("after the restart: %s", describe(x))
-			}
-			if n := len(h.stub.Requests("/json")); n != 2 {
-				t.Fatalf("first and last must run once each, got %d calls", n)
-			}
+			test(t, exclusive)
 		})
 	}
 }
