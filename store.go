@@ -179,6 +179,20 @@ type RowDeferrer interface {
 	DefersRows() bool
 }
 
+// ClockReference is implemented by a store that several processes share
+// and that has a clock of its own (a database server's). Those processes
+// compare each other's times: a lease another node took until its now
+// plus 30s, a timer due at a time another node chose. Their clocks may
+// disagree by more than a lease lasts; the store's clock is the one they
+// can all read, so an engine on the real clock keeps to it (see
+// clock.Synced). A wrapper of a store implements it by asking the store
+// it wraps.
+type ClockReference interface {
+	// ReferenceTime returns the store's current time. A store that has no
+	// clock (a wrapper of one) returns an EUNSUPPORTED error.
+	ReferenceTime(ctx context.Context) (time.Time, error)
+}
+
 // TaskNotifier is implemented by a store that several processes share: it
 // tells each one when another made tasks claimable (put tasks that no
 // process holds, or gave its leases back when it stopped), so that idle

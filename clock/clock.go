@@ -1,5 +1,6 @@
-// Package clock provides the real clock and a fake one for tests, both
-// implementing runbook.Clock.
+// Package clock provides the clocks that implement runbook.Clock: the real
+// one, a fake one for tests, and one kept to a reference such as the clock
+// of a database that several replicas share (Synced).
 package clock
 
 import (

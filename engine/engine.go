@@ -22,8 +22,13 @@ type Config struct {
 	Store     runbook.Store
 	Executors runbook.Registry
 	Evaluator *expr.Evaluator
-	Clock     runbook.Clock
-	Logger    *slog.Logger
+	// Clock is the engine's source of time (default: the wall clock). On
+	// a shared store that has a clock of its own (runbook.ClockReference),
+	// the default is the wall clock kept to the store's (clock.Synced),
+	// so that replicas whose clocks disagree still agree on leases and
+	// timers.
+	Clock  runbook.Clock
+	Logger *slog.Logger
 	// NodeID names this engine in task leases; unique per process.
 	NodeID string
 	// MaxConcurrentSteps is the default per-execution limit of steps
@@ -60,6 +65,10 @@ type Config struct {
 	// ShutdownGrace is how long Close lets running attempts finish before
 	// interrupting them and handing their tasks back (default 10s).
 	ShutdownGrace time.Duration
+	// ClockSyncInterval is how often the default clock of a shared store
+	// that has one is measured against the store's again (default 1m;
+	// see Clock).
+	ClockSyncInterval time.Duration
 	// Observer receives measurements for metrics (default: none).
 	Observer Observer
 	// ExclusiveStore says that only this process uses the store (SQLite,
@@ -77,11 +86,13 @@ type Engine struct {
 	cfg   Config
 	store runbook.Store
 	clock runbook.Clock
-	log   *slog.Logger
-	eval  *expr.Evaluator
-	node  string
-	retry runbook.RetryPolicy
-	obs   Observer
+	// synced is clock when it is the default clock kept to the store's.
+	synced *clock.Synced
+	log    *slog.Logger
+	eval   *expr.Evaluator
+	node   string
+	retry  runbook.RetryPolicy
+	obs    Observer
 	// defersRows is set when the store accepts Transition.DeferRows.
 	defersRows bool
 	runbooks   *runbookCache
@@ -114,8 +125,13 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Store == nil || cfg.Executors == nil || cfg.Evaluator == nil {
 		return nil, errors.New("engine: Store, Executors and Evaluator are required")
 	}
+	var synced *clock.Synced
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real{}
+		if ref, ok := cfg.Store.(runbook.ClockReference); ok && !cfg.ExclusiveStore {
+			synced = clock.NewSynced(clock.Real{}, ref)
+			cfg.Clock = synced
+		}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -150,6 +166,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = 10 * time.Second
 	}
+	if cfg.ClockSyncInterval <= 0 {
+		cfg.ClockSyncInterval = time.Minute
+	}
 	retry := runbook.DefaultRetryPolicy()
 	if cfg.RetryPolicy != nil {
 		retry = *cfg.RetryPolicy
@@ -159,6 +178,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg:      cfg,
 		store:    cfg.Store,
 		clock:    cfg.Clock,
+		synced:   synced,
 		log:      cfg.Logger,
 		eval:     cfg.Evaluator,
 		node:     cfg.NodeID,
@@ -190,6 +210,13 @@ func (e *Engine) NodeID() string { return e.node }
 func (e *Engine) Start() {
 	if !e.started.CompareAndSwap(false, true) {
 		return
+	}
+	if e.synced != nil {
+		// Before anything reads the time: the first claims and leases
+		// are then in the store's time already.
+		e.syncClock()
+		e.loops.Add(1)
+		go func() { defer e.loops.Done(); e.clockLoop() }()
 	}
 	e.loops.Add(3)
 	go func() { defer e.loops.Done(); e.commits.run() }()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/runbookhq/runbook"
@@ -477,6 +478,42 @@ func (e *Engine) notifyLoop(n runbook.TaskNotifier) {
 			return
 		}
 	}
+}
+
+// clockLoop keeps the default clock of a shared store to the store's clock
+// (see Config.Clock), measuring it every ClockSyncInterval.
+func (e *Engine) clockLoop() {
+	for e.sleep(e.cfg.ClockSyncInterval) {
+		if !e.syncClock() {
+			return
+		}
+	}
+}
+
+// syncClock measures the engine's clock against the store's once and logs
+// a correction; it returns false when the store turns out to have no
+// clock (a wrapper of one that has none).
+func (e *Engine) syncClock() bool {
+	ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
+	defer cancel()
+	offset, changed, err := e.synced.Sync(ctx)
+	switch {
+	case runbook.ErrorCode(err) == runbook.EUNSUPPORTED:
+		return false
+	case err != nil:
+		if e.ctx.Err() == nil {
+			e.log.Warn("could not compare this node's clock with the store's; keeping the last correction",
+				"err", err, "offset", offset, "retry_in", e.cfg.ClockSyncInterval)
+		}
+	case changed:
+		level := slog.LevelInfo
+		if offset >= time.Second || offset <= -time.Second {
+			level = slog.LevelWarn
+		}
+		e.log.Log(ctx, level, "this node's clock differs from the store's: leases, timers and event times follow the store's",
+			"offset", offset)
+	}
+	return true
 }
 
 // checkLoop runs on a shared store, where another node may cancel an

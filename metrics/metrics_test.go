@@ -422,3 +422,30 @@ func commitsTimed(t *testing.T, m *metrics.Metrics) uint64 {
 	t.Fatal("no commit duration histogram")
 	return 0
 }
+
+// clocked is a store with a clock of its own.
+type clocked struct {
+	runbook.Store
+	at time.Time
+}
+
+func (c clocked) ReferenceTime(context.Context) (time.Time, error) { return c.at, nil }
+
+// The decorator forwards the clock of a store that has one, and says that
+// a store that has none has none: the engine then keeps its own clock.
+func TestInstrumentStoreForwardsTheStoresClock(t *testing.T) {
+	t.Parallel()
+	m := metrics.New()
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	r, ok := metrics.InstrumentStore(clocked{memory.New(), at}, m).(runbook.ClockReference)
+	if !ok {
+		t.Fatal("the decorator is not a ClockReference")
+	}
+	if got, err := r.ReferenceTime(t.Context()); err != nil || !got.Equal(at) {
+		t.Fatalf("ReferenceTime = %v, %v; want the wrapped store's %v", got, err, at)
+	}
+	r = metrics.InstrumentStore(memory.New(), m).(runbook.ClockReference)
+	if _, err := r.ReferenceTime(t.Context()); runbook.ErrorCode(err) != runbook.EUNSUPPORTED {
+		t.Fatalf("ReferenceTime of an instrumented memory store = %v, want an %s error", err, runbook.EUNSUPPORTED)
+	}
+}

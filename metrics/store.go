@@ -132,6 +132,16 @@ func (i *instrumentedStore) WatchTasks(ctx context.Context, wake func()) error {
 	return n.WatchTasks(ctx, wake)
 }
 
+// ReferenceTime forwards the clock of the store it wraps, and is
+// unsupported when that store has none.
+func (i *instrumentedStore) ReferenceTime(ctx context.Context) (time.Time, error) {
+	r, ok := i.s.(runbook.ClockReference)
+	if !ok {
+		return time.Time{}, &runbook.Error{Code: runbook.EUNSUPPORTED, Message: "the store has no clock"}
+	}
+	return r.ReferenceTime(ctx)
+}
+
 // instrumentedPipelinedStore is InstrumentStore's decorator of a store
 // that is a runbook.PipelinedCommitter: it is one too. A pipelined commit
 // is timed from its call until its wait returns, as Commit is.

@@ -69,3 +69,28 @@ func TestTaskNotifications(t *testing.T) {
 		t.Fatal("WatchTasks did not return when its context ended")
 	}
 }
+
+// The store reads the database server's clock: the time the replicas
+// sharing it keep to. The server runs on this machine, so its clock and
+// the test's agree.
+func TestReferenceTimeIsTheDatabasesClock(t *testing.T) {
+	t.Parallel()
+	s := openStore(t, schemaURI(t))
+	before := time.Now()
+	at, err := s.ReferenceTime(t.Context())
+	after := time.Now()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at.Before(before.Add(-time.Second)) || at.After(after.Add(time.Second)) {
+		t.Fatalf("database time %v, want between %v and %v", at, before, after)
+	}
+	later, err := s.ReferenceTime(t.Context())
+	if err != nil || !later.After(at) {
+		t.Fatalf("a second read = %v, %v; want a later time than %v (the clock, not the transaction's start)", later, err, at)
+	}
+	s.Close()
+	if _, err := s.ReferenceTime(t.Context()); runbook.ErrorCode(err) != runbook.EUNAVAILABLE {
+		t.Fatalf("after Close: %v, want an %s error", err, runbook.EUNAVAILABLE)
+	}
+}

@@ -66,6 +66,21 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	return sqlrow.FromMicros(*next), true, nil
 }
 
+// ReferenceTime returns the database server's time: the time the
+// replicas sharing the database agree on (runbook.ClockReference).
+func (s *Store) ReferenceTime(ctx context.Context) (time.Time, error) {
+	if err := s.check(); err != nil {
+		return time.Time{}, err
+	}
+	var micros int64
+	// clock_timestamp, not now(): now() is the start of the transaction.
+	err := s.pool.QueryRow(ctx, "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint").Scan(&micros)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read the database's clock: %w", err)
+	}
+	return sqlrow.FromMicros(micros), nil
+}
+
 // ExtendLeases moves every lease of owner to until.
 func (s *Store) ExtendLeases(ctx context.Context, owner string, until time.Time) error {
 	if err := contract.CheckOwner(owner); err != nil {
