@@ -426,6 +426,8 @@ func TestRedact(t *testing.T) {
 		"postgres://db/x?password=secret&sslmode=require": "postgres://db/x?password=***&sslmode=require",
 		"postgresql://a%40b:p%3Aw@db/x":                   "postgresql://a%40b:***@db/x",
 		"postgres://u:pw@db:notaport/x":                   "postgres://***@db:notaport/x",
+		"postgres://u@db:notaport/x?password=secret&a=b":  "postgres://***@db:notaport/x?password=***&a=b",
+		"postgres://u@db/x#password=secret":               "postgres://u@db/x#***",
 	} {
 		if got := postgres.Redact(in); got != want {
 			t.Errorf("Redact(%q) = %q, want %q", in, got, want)

@@ -91,11 +91,15 @@ func parseConfig(uri string) (*pgxpool.Config, error) {
 	}
 	cfg, err := pgxpool.ParseConfig(uri)
 	if err != nil {
-		var perr *pgconn.ParseConfigError
+		// The parser's error names the parameter at fault without
+		// repeating the URL, but may quote a value: it is asked again
+		// about the URL without its passwords.
 		msg := "malformed URL"
-		if errors.As(err, &perr) && perr.Unwrap() != nil {
-			// The inner error names the parameter at fault without
-			// repeating the URL (and its password).
+		var perr *pgconn.ParseConfigError
+		switch _, err := pgxpool.ParseConfig(withoutPasswords(u)); {
+		case err == nil:
+			msg = "malformed password" // only the password was at fault
+		case errors.As(err, &perr) && perr.Unwrap() != nil:
 			msg = perr.Unwrap().Error()
 		}
 		return nil, runbook.Errorf(runbook.EINVALID, "open store %s: %s", where, msg)
@@ -135,18 +139,61 @@ func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
+// withoutPasswords returns u as a string with every password replaced by
+// "***": the same URL to a parser, which may quote a value in its errors,
+// without the values to hide.
+func withoutPasswords(u *url.URL) string {
+	v := *u
+	if _, ok := u.User.Password(); ok {
+		v.User = url.UserPassword(u.User.Username(), "***")
+	}
+	hideFragment(&v)
+	return redactPasswordParams(v.String())
+}
+
+// hideFragment replaces the fragment of u, if any, by "***": a connection
+// string has no use for one, and a password pasted there would show.
+func hideFragment(u *url.URL) {
+	if u.Fragment != "" || u.RawFragment != "" {
+		u.Fragment, u.RawFragment = "***", ""
+	}
+}
+
+// redactPasswordParams replaces the value of every "password=" in a
+// connection string by "***".
+func redactPasswordParams(uri string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(uri, "password=")
+		if i < 0 {
+			b.WriteString(uri)
+			return b.String()
+		}
+		b.WriteString(uri[:i+len("password=")])
+		uri = uri[i+len("password="):]
+		end := strings.IndexAny(uri, "&#")
+		if end < 0 {
+			end = len(uri)
+		}
+		b.WriteString("***")
+		uri = uri[end:]
+	}
+}
+
 // Redact returns uri with its password, if any, replaced by "***", for
 // messages and logs.
 func Redact(uri string) string {
 	u, err := url.Parse(uri)
 	if err != nil {
-		// Not a URL we could parse: hide everything between "://" and "@".
+		// Not a URL we could parse: hide everything between "://" and "@",
+		// and the value of every password parameter.
 		scheme, rest, ok := strings.Cut(uri, "://")
 		if at := strings.LastIndex(rest, "@"); ok && at >= 0 {
-			return scheme + "://***" + rest[at:]
+			uri = scheme + "://***" + rest[at:]
 		}
-		return uri
+		return redactPasswordParams(uri)
 	}
+	hideFragment(u)
 	q := u.Query()
 	if q.Has("password") {
 		q.Set("password", "***")
@@ -156,9 +203,11 @@ func Redact(uri string) string {
 		user := url.User(u.User.Username()).String()
 		u.User = nil
 		scheme, rest, _ := strings.Cut(u.String(), "://")
-		return scheme + "://" + user + ":***@" + rest
+		return redactPasswordParams(scheme + "://" + user + ":***@" + rest)
 	}
-	return u.String()
+	// A "password=" outside the query (in the path, say) is no
+	// parameter, but may still be one the user meant to give.
+	return redactPasswordParams(u.String())
 }
 
 // check returns an error once the store is closed.
