@@ -115,9 +115,12 @@ type Engine struct {
 	loops   sync.WaitGroup // committer, poller, lease renewer
 	// localTasks maps "execution\x00key" to the task running here.
 	localTasks sync.Map
-	started    atomic.Bool
-	closed     chan struct{}
-	once       sync.Once
+	// taskFailures counts, by the same key, the failures in a row of a
+	// task tried again here (see retryLater).
+	taskFailures sync.Map
+	started      atomic.Bool
+	closed       chan struct{}
+	once         sync.Once
 }
 
 // New returns an engine; Start must be called before it runs anything.

@@ -87,11 +87,43 @@ func (e *Engine) runAdmitted(task *runbook.Task, prep *attemptPrep, key string) 
 		}
 	}
 	next, err := e.handle(task, prep)
-	if err != nil && e.ctx.Err() == nil {
-		e.log.Error("task failed; it will be retried when its lease expires",
-			"execution", task.ExecutionID, "task", task.Key, "err", err)
+	switch {
+	case err == nil:
+		e.taskFailures.Delete(key)
+	case e.ctx.Err() == nil:
+		e.retryLater(task, key, err)
 	}
 	return next
+}
+
+// maxTaskRetryDelay bounds the wait before a task that keeps failing is
+// tried again.
+const maxTaskRetryDelay = time.Minute
+
+// retryLater runs a task that failed here again, after a poll interval
+// that doubles with each failure in a row up to maxTaskRetryDelay. Its
+// lease is this node's and renewed with the others, so no other node
+// would; and a store that only this process uses has no leases to expire.
+func (e *Engine) retryLater(task *runbook.Task, key string, err error) {
+	failures := 1
+	if v, ok := e.taskFailures.Load(key); ok {
+		failures += v.(int)
+	}
+	e.taskFailures.Store(key, failures)
+	delay := e.cfg.PollInterval
+	for i := 1; i < failures && delay < maxTaskRetryDelay; i++ {
+		delay *= 2
+	}
+	delay = min(delay, maxTaskRetryDelay)
+	e.log.Error("task failed; trying it again", "execution", task.ExecutionID, "task", task.Key,
+		"failures", failures, "retry_in", delay, "err", err)
+	e.loops.Add(1)
+	go func() {
+		defer e.loops.Done()
+		if e.sleep(delay) && !e.runningHere(task) {
+			e.dispatch(task, false, nil)
+		}
+	}()
 }
 
 // runningHere reports whether this node is already running the task (a
@@ -168,7 +200,7 @@ func (e *Engine) runAttempt(task *runbook.Task, prep *attemptPrep) (next continu
 	began := time.Now()
 	out := safeExecute(attemptCtx, exec, req)
 	e.obs.AttemptDuration(def.Type, time.Since(began))
-	err = e.transition(e.ctx, id, func(t *txn) error {
+	record := func(t *txn) error {
 		t.handOff = &next
 		if t.a.inflight[k] != nil {
 			delete(t.a.inflight, k)
@@ -185,11 +217,43 @@ func (e *Engine) runAttempt(task *runbook.Task, prep *attemptPrep) (next continu
 		t.outcome(k, def, task.Attempt, out, task.Deliveries)
 		t.advance()
 		return nil
-	})
+	}
+	err = e.transition(e.ctx, id, record)
+	// The store failing to record the outcome (a lost connection, a
+	// database restarting) is no reason to run the step again: the
+	// outcome is recorded as soon as the store takes it.
+	for delay := minRecordRetry; storeFailed(err) && e.ctx.Err() == nil; delay = min(2*delay, e.cfg.PollInterval) {
+		e.log.Warn("could not record the outcome of a step; trying again", "execution", id, "step", k.step,
+			"attempt", task.Attempt, "retry_in", delay, "err", err)
+		if !e.sleep(delay) {
+			break
+		}
+		err = e.transition(e.ctx, id, record)
+	}
+	if code := runbook.ErrorCode(err); code == runbook.EINVALID || code == runbook.ETOOLARGE {
+		// The store will never take this outcome (text it cannot keep,
+		// say): the step fails with the reason instead of running again.
+		e.log.Error("the store refused the outcome of a step; recording the step as failed", "execution", id,
+			"step", k.step, "attempt", task.Attempt, "err", err)
+		out = runbook.Failed(false, "the step's outcome could not be stored: %s", runbook.ErrorMessage(err))
+		err = e.transition(e.ctx, id, record)
+	}
 	if runbook.ErrorCode(err) == runbook.EUNAVAILABLE && e.ctx.Err() != nil {
 		return next, nil
 	}
 	return next, err
+}
+
+// minRecordRetry is the first wait before recording an attempt's outcome
+// again after the store failed; the waits double up to the poll interval.
+const minRecordRetry = 50 * time.Millisecond
+
+// storeFailed reports an error of the store itself (unreachable, a lost
+// connection, a fault), after which the same transition may succeed, as
+// opposed to a refusal of the transition.
+func storeFailed(err error) bool {
+	code := runbook.ErrorCode(err)
+	return code == runbook.EUNAVAILABLE || code == runbook.EINTERNAL
 }
 
 // safeExecute runs an executor, turning a panic into a failed attempt.

@@ -2,13 +2,19 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/runbookhq/runbook"
 	"github.com/runbookhq/runbook/api/client"
 	"github.com/runbookhq/runbook/store/postgres"
@@ -265,4 +271,117 @@ func TestPostgresAStoppingReplicaHandsItsWorkOverAtOnce(t *testing.T) {
 		awaitStatus(t, urlB, id, runbook.ExecutionCompleted)
 	}
 	b.stop()
+}
+
+// terminateBackends ends every server process of the database serving the
+// connections named app, as a restart of the database would, and returns
+// how many there were.
+func terminateBackends(t *testing.T, app string) int {
+	t.Helper()
+	base := os.Getenv("RUNBOOK_TEST_POSTGRES")
+	if base == "" {
+		base = defaultTestPostgres
+	}
+	conn, err := pgx.Connect(t.Context(), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	err = conn.QueryRow(t.Context(),
+		`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// When the database drops every connection of a node (a restart, a
+// failover), the node reconnects: the executions it acknowledged before
+// complete, the steps in flight record their outcome, new starts are
+// acknowledged or refused with an error, and nothing acknowledged is lost.
+func TestPostgresLosingEveryDatabaseConnectionLosesNothing(t *testing.T) {
+	t.Parallel()
+	s := newCrashService(t)
+	var random [6]byte
+	_, _ = rand.Read(random[:])
+	app := "runbook_test_" + hex.EncodeToString(random[:])
+	p, url := servePostgres(t, pgStore(t)+"&application_name="+app)
+	mustCLI(t, url, "runbooks", "push", writeCrashyRunbook(t, s))
+	const n = 4
+	var ids []string
+	for range n {
+		ids = append(ids, startRun(t, url, "crashy"))
+	}
+	s.waitCalls(t, "/hold", n)
+	if killed := terminateBackends(t, app); killed == 0 {
+		t.Fatal("the node has no connection to the database")
+	}
+	close(s.release)
+	c := client.New(url, nil)
+	refused := 0
+	for range n {
+		res, err := c.StartExecution(context.Background(), client.StartRequest{RunbookID: "crashy"})
+		if err != nil {
+			refused++
+			if runbook.ErrorCode(err) == "" {
+				t.Fatalf("a start refused without an error code: %v", err)
+			}
+			continue
+		}
+		ids = append(ids, res.ExecutionID)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("serve output:\n%s", p.output())
+		}
+	})
+	for _, id := range ids {
+		x := awaitStatus(t, url, id, runbook.ExecutionCompleted)
+		if x.StepResults["last"].Status != runbook.StepCompleted {
+			t.Fatalf("execution %s: %+v", id, x.StepResults)
+		}
+	}
+	// Each step ran once: the outcome the store could not take at first
+	// was recorded when it could, not by running the step again.
+	for _, path := range []string{"/once", "/hold", "/last"} {
+		if got := len(s.keys(path)); got != len(ids) {
+			t.Fatalf("%d calls to %s for %d executions", got, path, len(ids))
+		}
+	}
+	t.Logf("%d of %d starts after the loss refused", refused, n)
+	p.stop()
+}
+
+// A step whose outcome PostgreSQL cannot keep (the next step would wait
+// for a correlation id with a NUL character, which no text column takes)
+// fails with the reason, once, instead of running again and again.
+func TestPostgresAnOutcomeTheDatabaseRefusesFailsItsStep(t *testing.T) {
+	t.Parallel()
+	calls := make(chan struct{}, 100)
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls <- struct{}{}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"scanId": "scan-\u0000-1"}`)
+	}))
+	t.Cleanup(target.Close)
+	file := writeFile(t, "nul.yaml", `
+id: nul
+version: "1"
+steps:
+  - {id: start-scan, type: call-service, config: {url: "`+target.URL+`/scan", method: POST}}
+  - {id: wait-for-scan, type: wait-for-event, dependsOn: [start-scan], config: {eventType: scan.completed, correlationId: "{start-scan.scanId}"}}
+`)
+	p, url := servePostgres(t, pgStore(t))
+	mustCLI(t, url, "runbooks", "push", file)
+	id := startRun(t, url, "nul")
+	x := awaitStatus(t, url, id, runbook.ExecutionFailed)
+	got := x.StepResults["start-scan"]
+	if got.Status != runbook.StepFailed || !strings.Contains(got.Error, "could not be stored") {
+		t.Fatalf("step start-scan: %s: %q\n%s", got.Status, got.Error, p.output())
+	}
+	if n := len(calls); n != 1 {
+		t.Fatalf("the step ran %d times", n)
+	}
+	p.stop()
 }
