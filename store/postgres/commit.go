@@ -70,7 +70,7 @@ func (s *Store) Commit(ctx context.Context, txs []*runbook.Transition) ([]runboo
 		err = s.commitChecked(ctx, txs, events, results)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("commit: %w", err)
+		return nil, failure("commit", err)
 	}
 	return results, nil
 }

@@ -31,7 +31,7 @@ func (s *Store) DeliverEvent(ctx context.Context, ev *runbook.InboxEvent) ([]*ru
 	}
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("deliver event %s: %w", ev.ID, err)
+		return nil, failure(fmt.Sprintf("deliver event %s", ev.ID), err)
 	}
 	defer conn.Release()
 	var inserted bool
@@ -51,7 +51,7 @@ func (s *Store) DeliverEvent(ctx context.Context, ev *runbook.InboxEvent) ([]*ru
 	// Committing when the event was there already writes nothing.
 	b.Queue(sqlCommit)
 	if err := send(ctx, conn, b); err != nil {
-		return nil, fmt.Errorf("deliver event %s: %w", ev.ID, err)
+		return nil, failure(fmt.Sprintf("deliver event %s", ev.ID), err)
 	}
 	if !inserted {
 		return nil, contract.ErrEventExists(ev.ID)
@@ -93,7 +93,7 @@ func (s *Store) ListWaits(ctx context.Context, f runbook.WaitFilter) ([]*runbook
 	}
 	out, err := queryAll(ctx, s, sqlrow.ScanWait, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list waits: %w", err)
+		return nil, failure("list waits", err)
 	}
 	return out, nil
 }

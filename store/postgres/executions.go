@@ -28,7 +28,7 @@ func (s *Store) GetExecution(ctx context.Context, id string) (*runbook.Execution
 	}
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("get execution %s: %w", id, err)
+		return nil, nil, failure(fmt.Sprintf("get execution %s", id), err)
 	}
 	defer conn.Release()
 	var rec *runbook.ExecutionRecord
@@ -50,7 +50,7 @@ func (s *Store) GetExecution(ctx context.Context, id string) (*runbook.Execution
 	})
 	b.Queue(sqlCommit)
 	if err := send(ctx, conn, b); err != nil {
-		return nil, nil, fmt.Errorf("get execution %s: %w", id, err)
+		return nil, nil, failure(fmt.Sprintf("get execution %s", id), err)
 	}
 	if rec == nil {
 		return nil, nil, contract.ErrExecutionNotFound(id)
@@ -73,7 +73,7 @@ func (s *Store) FindExecutionByKey(ctx context.Context, tenantID, key string) (s
 		return "", contract.ErrKeyNotFound(tenantID, key)
 	}
 	if err != nil {
-		return "", fmt.Errorf("find execution by key: %w", err)
+		return "", failure("find execution by key", err)
 	}
 	return id, nil
 }
@@ -89,7 +89,7 @@ func (s *Store) ListExecutions(ctx context.Context, f runbook.ExecutionFilter) (
 	query, args := sqlrow.ListExecutionsQuery(f, sqlrow.Dollar, sqlrow.ExecutionColumns)
 	out, err := queryAll(ctx, s, sqlrow.ScanExecution, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list executions: %w", err)
+		return nil, failure("list executions", err)
 	}
 	return out, nil
 }
@@ -105,7 +105,7 @@ func (s *Store) ListHistory(ctx context.Context, id string, afterSeq int64, limi
 	}
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list history of %s: %w", id, err)
+		return nil, failure(fmt.Sprintf("list history of %s", id), err)
 	}
 	defer conn.Release()
 	exists := false
@@ -139,7 +139,7 @@ func (s *Store) ListHistory(ctx context.Context, id string, afterSeq int64, limi
 	})
 	b.Queue(sqlCommit)
 	if err := send(ctx, conn, b); err != nil {
-		return nil, fmt.Errorf("list history of %s: %w", id, err)
+		return nil, failure(fmt.Sprintf("list history of %s", id), err)
 	}
 	if !exists {
 		return nil, contract.ErrExecutionNotFound(id)

@@ -74,7 +74,7 @@ func (s *Store) WatchTasks(ctx context.Context, wake func()) error {
 		_ = conn.Close(closeCtx)
 	}()
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{s.channel}.Sanitize()); err != nil {
-		return fmt.Errorf("listen for tasks on %s: %w", s.where, err)
+		return failure(fmt.Sprintf("listen for tasks on %s", s.where), err)
 	}
 	wake() // what was sent before LISTEN is lost: look now
 	for {
@@ -83,7 +83,7 @@ func (s *Store) WatchTasks(ctx context.Context, wake func()) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return fmt.Errorf("task notifications from %s: %w", s.where, err)
+			return failure(fmt.Sprintf("task notifications from %s", s.where), err)
 		}
 		if n.Payload != s.instance {
 			wake()

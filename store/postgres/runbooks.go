@@ -29,14 +29,14 @@ func (s *Store) PutRunbook(ctx context.Context, rec *runbook.RunbookRecord) (*ru
 ON CONFLICT (id, version) DO NOTHING`,
 		rec.ID, rec.Version, rec.Name, rec.Description, rec.StepCount, sqlrow.Blob(rec.Definition), rec.Hash, sqlrow.Micros(rec.CreatedAt))
 	if err != nil {
-		return nil, fmt.Errorf("put runbook %s %s: %w", rec.ID, rec.Version, err)
+		return nil, failure(fmt.Sprintf("put runbook %s %s", rec.ID, rec.Version), err)
 	}
 	if ct.RowsAffected() == 1 {
 		return sqlrow.StoredRunbook(rec), nil
 	}
 	stored, err := s.getRunbook(ctx, rec.ID, rec.Version)
 	if err != nil {
-		return nil, fmt.Errorf("put runbook %s %s: %w", rec.ID, rec.Version, err)
+		return nil, failure(fmt.Sprintf("put runbook %s %s", rec.ID, rec.Version), err)
 	}
 	if stored.Hash != rec.Hash {
 		return nil, contract.ErrRunbookConflict(rec.ID, rec.Version)
@@ -57,7 +57,7 @@ func (s *Store) GetRunbook(ctx context.Context, id, version string) (*runbook.Ru
 		return nil, contract.ErrRunbookNotFound(id, version)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get runbook %s %s: %w", id, version, err)
+		return nil, failure(fmt.Sprintf("get runbook %s %s", id, version), err)
 	}
 	return r, nil
 }
@@ -77,7 +77,7 @@ func (s *Store) ListRunbookVersions(ctx context.Context, id string) ([]*runbook.
 	}
 	out, err := queryAll(ctx, s, sqlrow.ScanRunbookSummary, `SELECT `+sqlrow.RunbookSummaryColumns+` FROM runbooks WHERE id = $1 ORDER BY created_at, pk`, id)
 	if err != nil {
-		return nil, fmt.Errorf("list versions of runbook %s: %w", id, err)
+		return nil, failure(fmt.Sprintf("list versions of runbook %s", id), err)
 	}
 	if len(out) == 0 {
 		return nil, contract.ErrRunbookIDNotFound(id)
@@ -93,7 +93,7 @@ func (s *Store) ListRunbooks(ctx context.Context) ([]*runbook.RunbookRecord, err
 	}
 	out, err := queryAll(ctx, s, sqlrow.ScanRunbookSummary, `SELECT `+sqlrow.RunbookSummaryColumns+` FROM runbooks ORDER BY id, created_at, pk`)
 	if err != nil {
-		return nil, fmt.Errorf("list runbooks: %w", err)
+		return nil, failure("list runbooks", err)
 	}
 	return out, nil
 }

@@ -224,7 +224,7 @@ func (s *Store) Ping(ctx context.Context) error {
 		return err
 	}
 	if err := s.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("ping store: %w", err)
+		return failure("ping store", err)
 	}
 	return nil
 }

@@ -40,7 +40,7 @@ func (s *Store) ClaimTasks(ctx context.Context, owner string, now, leaseUntil ti
 		})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("claim tasks: %w", err)
+		return nil, failure("claim tasks", err)
 	}
 	contract.SortClaimed(out) // RETURNING does not promise an order
 	return out, nil
@@ -58,7 +58,7 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 		b.Queue(sqlNextDue).QueryRow(func(row pgx.Row) error { return row.Scan(&next) })
 	})
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("next due task: %w", err)
+		return time.Time{}, false, failure("next due task", err)
 	}
 	if next == nil {
 		return time.Time{}, false, nil
@@ -76,7 +76,7 @@ func (s *Store) ReferenceTime(ctx context.Context) (time.Time, error) {
 	// clock_timestamp, not now(): now() is the start of the transaction.
 	err := s.pool.QueryRow(ctx, "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint").Scan(&micros)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("read the database's clock: %w", err)
+		return time.Time{}, failure("read the database's clock", err)
 	}
 	return sqlrow.FromMicros(micros), nil
 }
@@ -93,7 +93,7 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, until time.Time)
 		return err
 	}
 	if err := s.execRetrying(ctx, sqlExtendLeases, sqlrow.Micros(until), owner); err != nil {
-		return fmt.Errorf("extend leases of %s: %w", owner, err)
+		return failure(fmt.Sprintf("extend leases of %s", owner), err)
 	}
 	return nil
 }
@@ -116,7 +116,7 @@ func (s *Store) ReleaseLeases(ctx context.Context, owner string) error {
 		err = s.execRetrying(ctx, sqlReleaseLeases, sqlrow.Micros(time.Time{}), owner, s.channel, s.instance)
 	}
 	if err != nil {
-		return fmt.Errorf("release leases of %q: %w", owner, err)
+		return failure(fmt.Sprintf("release leases of %q", owner), err)
 	}
 	return nil
 }
