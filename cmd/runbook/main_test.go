@@ -131,13 +131,23 @@ func startProcess(t *testing.T, args ...string) *process {
 // waitLine waits until the process printed a line containing s.
 func (p *process) waitLine(s string) string {
 	p.t.Helper()
+	return p.waitLines(s, 1)
+}
+
+// waitLines waits until the process printed n lines containing s, and
+// returns the last of them.
+func (p *process) waitLines(s string, n int) string {
+	p.t.Helper()
 	deadline := time.After(30 * time.Second)
 	for {
 		p.mu.Lock()
+		seen := 0
 		for _, l := range p.lines {
 			if strings.Contains(l, s) {
-				p.mu.Unlock()
-				return l
+				if seen++; seen == n {
+					p.mu.Unlock()
+					return l
+				}
 			}
 		}
 		p.mu.Unlock()
@@ -146,14 +156,17 @@ func (p *process) waitLine(s string) string {
 		case <-p.done:
 			p.mu.Lock()
 			defer p.mu.Unlock()
+			seen := 0
 			for _, l := range p.lines {
 				if strings.Contains(l, s) {
-					return l
+					if seen++; seen == n {
+						return l
+					}
 				}
 			}
-			p.t.Fatalf("process exited without printing %q:\n%s", s, strings.Join(p.lines, "\n"))
+			p.t.Fatalf("process exited without printing %d lines with %q:\n%s", n, s, strings.Join(p.lines, "\n"))
 		case <-deadline:
-			p.t.Fatalf("process did not print %q:\n%s", s, p.output())
+			p.t.Fatalf("process did not print %d lines with %q:\n%s", n, s, p.output())
 		}
 	}
 }

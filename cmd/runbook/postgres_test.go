@@ -385,3 +385,92 @@ steps:
 	}
 	p.stop()
 }
+
+// A database that cannot be reached for longer than a lease (every
+// connection dropped and none allowed for a while) stops the work, and
+// only stops it: once it is back, what the node had in flight completes,
+// each step called once, its outcomes recorded when the store could take
+// them.
+func TestPostgresAnOutageLongerThanALeaseLosesNothing(t *testing.T) {
+	t.Parallel()
+	s := newCrashService(t)
+	admin := adminConn(t)
+	var random [6]byte
+	_, _ = rand.Read(random[:])
+	role := "runbook_test_" + hex.EncodeToString(random[:])
+	t.Cleanup(func() {
+		// Registered first to run last: after the schema's drop, which
+		// takes what the role owns with it.
+		if _, err := adminConn(t).Exec(context.Background(), `DROP ROLE IF EXISTS `+role); err != nil {
+			t.Error(err)
+		}
+	})
+	uri := pgStore(t)
+	schema := uri[strings.LastIndex(uri, "search_path=")+len("search_path="):]
+	for _, sql := range []string{
+		`CREATE ROLE ` + role + ` LOGIN`,
+		`GRANT ALL ON SCHEMA ` + schema + ` TO ` + role,
+	} {
+		if _, err := admin.Exec(t.Context(), sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	p, url := servePostgres(t, strings.Replace(uri, "postgres://postgres@", "postgres://"+role+"@", 1))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("serve output:\n%s", p.output())
+		}
+	})
+	mustCLI(t, url, "runbooks", "push", writeCrashyRunbook(t, s))
+	const n = 4
+	var ids []string
+	for range n {
+		ids = append(ids, startRun(t, url, "crashy"))
+	}
+	s.waitCalls(t, "/hold", n)
+
+	// The outage: no connection for the role, and those it had dropped.
+	if _, err := admin.Exec(t.Context(), `ALTER ROLE `+role+` CONNECTION LIMIT 0`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, role); err != nil {
+		t.Fatal(err)
+	}
+	close(s.release) // the held steps end during the outage
+	p.waitLine("could not record the outcome of a step")
+	// Longer than a lease (2s): four renewals (one every third of it)
+	// fail.
+	p.waitLines(`msg="extend leases"`, 4)
+	if _, err := admin.Exec(t.Context(), `ALTER ROLE `+role+` CONNECTION LIMIT -1`); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, id := range ids {
+		x := awaitStatus(t, url, id, runbook.ExecutionCompleted)
+		if x.StepResults["held"].AttemptNumber != 1 {
+			t.Fatalf("execution %s: step held at attempt %d", id, x.StepResults["held"].AttemptNumber)
+		}
+	}
+	for _, path := range []string{"/once", "/hold", "/last"} {
+		if got := len(s.keys(path)); got != n {
+			t.Fatalf("%d calls to %s for %d executions", got, path, n)
+		}
+	}
+	p.stop()
+}
+
+// adminConn connects to the test database as its superuser, for tests
+// that act on the server itself; the connection is closed when t ends.
+func adminConn(t *testing.T) *pgx.Conn {
+	t.Helper()
+	base := os.Getenv("RUNBOOK_TEST_POSTGRES")
+	if base == "" {
+		base = defaultTestPostgres
+	}
+	conn, err := pgx.Connect(context.Background(), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
