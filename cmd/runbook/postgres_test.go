@@ -438,6 +438,11 @@ func TestPostgresAnOutageLongerThanALeaseLosesNothing(t *testing.T) {
 	}
 	close(s.release) // the held steps end during the outage
 	p.waitLine("could not record the outcome of a step")
+	// Meanwhile the API says that the database is unavailable: a 503 to
+	// try again later, not an internal error.
+	if _, err := client.New(url, nil).GetExecution(context.Background(), ids[0]); runbook.ErrorCode(err) != runbook.EUNAVAILABLE {
+		t.Fatalf("reading an execution during the outage: %v, want an %s error", err, runbook.EUNAVAILABLE)
+	}
 	// Longer than a lease (2s): four renewals (one every third of it)
 	// fail.
 	p.waitLines(`msg="extend leases"`, 4)
