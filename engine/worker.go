@@ -222,6 +222,7 @@ func (e *Engine) runAttempt(task *runbook.Task, prep *attemptPrep) (next continu
 	// The store failing to record the outcome (a lost connection, a
 	// database restarting) is no reason to run the step again: the
 	// outcome is recorded as soon as the store takes it.
+	tries := 1
 	for delay := minRecordRetry; storeFailed(err) && e.ctx.Err() == nil; delay = min(2*delay, e.cfg.PollInterval) {
 		e.log.Warn("could not record the outcome of a step; trying again", "execution", id, "step", k.step,
 			"attempt", task.Attempt, "retry_in", delay, "err", err)
@@ -229,6 +230,12 @@ func (e *Engine) runAttempt(task *runbook.Task, prep *attemptPrep) (next continu
 			break
 		}
 		err = e.transition(e.ctx, id, record)
+		tries++
+	}
+	if tries > 1 && err == nil {
+		// Recorded, or found decided by another node meanwhile.
+		e.log.Info("the outcome of a step reached the store", "execution", id, "step", k.step,
+			"attempt", task.Attempt, "tries", tries)
 	}
 	if code := runbook.ErrorCode(err); code == runbook.EINVALID || code == runbook.ETOOLARGE {
 		// The store will never take this outcome (text it cannot keep,

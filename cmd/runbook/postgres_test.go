@@ -394,28 +394,8 @@ steps:
 func TestPostgresAnOutageLongerThanALeaseLosesNothing(t *testing.T) {
 	t.Parallel()
 	s := newCrashService(t)
-	admin := adminConn(t)
-	var random [6]byte
-	_, _ = rand.Read(random[:])
-	role := "runbook_test_" + hex.EncodeToString(random[:])
-	t.Cleanup(func() {
-		// Registered first to run last: after the schema's drop, which
-		// takes what the role owns with it.
-		if _, err := adminConn(t).Exec(context.Background(), `DROP ROLE IF EXISTS `+role); err != nil {
-			t.Error(err)
-		}
-	})
-	uri := pgStore(t)
-	schema := uri[strings.LastIndex(uri, "search_path=")+len("search_path="):]
-	for _, sql := range []string{
-		`CREATE ROLE ` + role + ` LOGIN`,
-		`GRANT ALL ON SCHEMA ` + schema + ` TO ` + role,
-	} {
-		if _, err := admin.Exec(t.Context(), sql); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
-	p, url := servePostgres(t, strings.Replace(uri, "postgres://postgres@", "postgres://"+role+"@", 1))
+	role, roleURI := pgRole(t, pgStore(t))
+	p, url := servePostgres(t, roleURI)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("serve output:\n%s", p.output())
@@ -429,13 +409,7 @@ func TestPostgresAnOutageLongerThanALeaseLosesNothing(t *testing.T) {
 	}
 	s.waitCalls(t, "/hold", n)
 
-	// The outage: no connection for the role, and those it had dropped.
-	if _, err := admin.Exec(t.Context(), `ALTER ROLE `+role+` CONNECTION LIMIT 0`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, role); err != nil {
-		t.Fatal(err)
-	}
+	cutOff(t, role)
 	close(s.release) // the held steps end during the outage
 	p.waitLine("could not record the outcome of a step")
 	// Meanwhile the API says that the database is unavailable: a 503 to
@@ -446,9 +420,7 @@ func TestPostgresAnOutageLongerThanALeaseLosesNothing(t *testing.T) {
 	// Longer than a lease (2s): four renewals (one every third of it)
 	// fail.
 	p.waitLines(`msg="extend leases"`, 4)
-	if _, err := admin.Exec(t.Context(), `ALTER ROLE `+role+` CONNECTION LIMIT -1`); err != nil {
-		t.Fatal(err)
-	}
+	reconnect(t, role)
 
 	for _, id := range ids {
 		x := awaitStatus(t, url, id, runbook.ExecutionCompleted)
@@ -462,6 +434,53 @@ func TestPostgresAnOutageLongerThanALeaseLosesNothing(t *testing.T) {
 		}
 	}
 	p.stop()
+}
+
+// pgRole creates a role (dropped when t ends) that may use the schema of
+// the store at uri, and returns it with the store's URL for it: a node
+// connected as that role can be cut off from the database alone.
+func pgRole(t *testing.T, uri string) (role, roleURI string) {
+	t.Helper()
+	var random [6]byte
+	_, _ = rand.Read(random[:])
+	role = "runbook_test_" + hex.EncodeToString(random[:])
+	admin := adminConn(t)
+	schema := uri[strings.LastIndex(uri, "search_path=")+len("search_path="):]
+	for _, sql := range []string{`CREATE ROLE ` + role + ` LOGIN`, `GRANT ALL ON SCHEMA ` + schema + ` TO ` + role} {
+		if _, err := admin.Exec(t.Context(), sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	t.Cleanup(func() {
+		// The schema's drop, registered before, runs after this: what the
+		// role owns in it goes first.
+		sql := `DROP OWNED BY ` + role + `; DROP ROLE ` + role
+		if _, err := adminConn(t).Exec(context.Background(), sql); err != nil {
+			t.Errorf("%s: %v", sql, err)
+		}
+	})
+	return role, strings.Replace(uri, "postgres://postgres@", "postgres://"+role+"@", 1)
+}
+
+// cutOff refuses role any connection to the database and ends those it
+// has: for its nodes, the database is gone.
+func cutOff(t *testing.T, role string) {
+	t.Helper()
+	admin := adminConn(t)
+	if _, err := admin.Exec(t.Context(), `ALTER ROLE `+role+` CONNECTION LIMIT 0`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, role); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// reconnect lets role connect to the database again.
+func reconnect(t *testing.T, role string) {
+	t.Helper()
+	if _, err := adminConn(t).Exec(t.Context(), `ALTER ROLE `+role+` CONNECTION LIMIT -1`); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // adminConn connects to the test database as its superuser, for tests
@@ -478,4 +497,68 @@ func adminConn(t *testing.T) *pgx.Conn {
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return conn
+}
+
+// A node cut off from the database while its steps run (a network
+// partition) loses its leases to the other node, which runs those steps
+// again; when the cut-off node comes back with the outcomes it could not
+// record, they change nothing: every execution completes once, each of its
+// steps recorded once and the step after run once.
+func TestPostgresANodeCutOffFromTheDatabaseAdvancesNothingTwice(t *testing.T) {
+	t.Parallel()
+	s := newCrashService(t)
+	uri := pgStore(t)
+	role, roleURI := pgRole(t, uri)
+	a, urlA := servePostgres(t, roleURI)
+	b, urlB := servePostgres(t, uri)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("node A:\n%s\n\nnode B:\n%s", a.output(), b.output())
+		}
+	})
+	mustCLI(t, urlA, "runbooks", "push", writeCrashyRunbook(t, s))
+	const n = 3
+	var ids []string
+	for range n {
+		ids = append(ids, startRun(t, urlA, "crashy"))
+	}
+	s.waitCalls(t, "/hold", n)
+
+	cutOff(t, role)
+	s.waitCalls(t, "/hold", 2*n) // B took the steps over once A's leases expired
+	close(s.release)
+	for _, id := range ids {
+		awaitStatus(t, urlB, id, runbook.ExecutionCompleted)
+	}
+	a.waitLine("could not record the outcome of a step")
+	reconnect(t, role)
+	// A takes its outcomes to the store, which finds the steps decided
+	// by B: nothing more happens.
+	a.waitLines("the outcome of a step reached the store", n)
+	a.stop()
+
+	c := client.New(urlB, nil)
+	for _, id := range ids {
+		page, err := c.History(context.Background(), id, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		completed := map[string]int{}
+		ended := 0
+		for _, ev := range page.Events {
+			switch ev.Type {
+			case runbook.EventStepCompleted:
+				completed[ev.StepID]++
+			case runbook.EventExecutionCompleted:
+				ended++
+			}
+		}
+		if completed["first"] != 1 || completed["held"] != 1 || completed["last"] != 1 || ended != 1 {
+			t.Fatalf("execution %s: steps completed %v, execution completed %d times", id, completed, ended)
+		}
+	}
+	if got := len(s.keys("/last")); got != n {
+		t.Fatalf("the last steps ran %d times for %d executions", got, n)
+	}
+	b.stop()
 }
