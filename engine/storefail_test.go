@@ -71,23 +71,31 @@ func (f *failingStore) failures() int {
 	return f.failed
 }
 
+// runOnFailingStore runs heldRunbook, its gate open, to completion on an
+// engine on the real clock whose store is f, and returns the harness, the
+// execution and the engine's log.
+func runOnFailingStore(t *testing.T, f *failingStore, poll time.Duration) (*harness, *runbook.Execution, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	h := newHarness(t, func(c *engine.Config) {
+		f.Store = c.Store
+		c.Store, c.Clock, c.PollInterval = f, clock.Real{}, poll
+		c.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	})
+	h.put(heldRunbook)
+	h.gates.open("slow")
+	return h, h.waitStatus(h.start("held", nil), runbook.ExecutionCompleted), logs
+}
+
 // When the store cannot take the outcome of a step (its connection lost,
 // the database restarting), the outcome is recorded once it can: the step
 // does not run again.
 func TestAnOutcomeTheStoreFailedToTakeIsRecordedWithoutRunningTheStepAgain(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
 	store := &failingStore{step: "first", left: 3,
 		batchErr: &runbook.Error{Code: runbook.EUNAVAILABLE, Message: "connection lost"}}
-	h := newHarness(t, func(c *engine.Config) {
-		store.Store = c.Store
-		c.Store, c.Clock, c.PollInterval = store, clock.Real{}, 200*time.Millisecond
-		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-	})
-	h.put(heldRunbook)
-	h.gates.open("slow")
-	id := h.start("held", nil)
-	x := h.waitStatus(id, runbook.ExecutionCompleted)
+	h, x, logs := runOnFailingStore(t, store, 200*time.Millisecond)
+	id := x.ID
 	if store.failures() != 3 {
 		t.Fatalf("%d commits failed, want 3", store.failures())
 	}
@@ -109,18 +117,10 @@ func TestAnOutcomeTheStoreFailedToTakeIsRecordedWithoutRunningTheStepAgain(t *te
 // no lease at all.
 func TestATaskThatFailedIsTriedAgain(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
 	store := &failingStore{step: "first", left: 1,
 		refusal: &runbook.Error{Code: runbook.ECONFLICT, Message: "refused"}}
-	h := newHarness(t, func(c *engine.Config) {
-		store.Store = c.Store
-		c.Store, c.Clock, c.PollInterval = store, clock.Real{}, 50*time.Millisecond
-		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-	})
-	h.put(heldRunbook)
-	h.gates.open("slow")
-	id := h.start("held", nil)
-	x := h.waitStatus(id, runbook.ExecutionCompleted)
+	h, x, logs := runOnFailingStore(t, store, 50*time.Millisecond)
+	id := x.ID
 	if store.failures() != 1 {
 		t.Fatalf("%d commits refused, want 1", store.failures())
 	}

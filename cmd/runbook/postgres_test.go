@@ -273,22 +273,26 @@ func TestPostgresAStoppingReplicaHandsItsWorkOverAtOnce(t *testing.T) {
 	b.stop()
 }
 
+// startHeld starts n executions of the crashy runbook (see
+// writeCrashyRunbook) on the node at url and waits until each holds its
+// step "held".
+func startHeld(t *testing.T, s *crashService, url string, n int) []string {
+	t.Helper()
+	var ids []string
+	for range n {
+		ids = append(ids, startRun(t, url, "crashy"))
+	}
+	s.waitCalls(t, "/hold", n)
+	return ids
+}
+
 // terminateBackends ends every server process of the database serving the
 // connections named app, as a restart of the database would, and returns
 // how many there were.
 func terminateBackends(t *testing.T, app string) int {
 	t.Helper()
-	base := os.Getenv("RUNBOOK_TEST_POSTGRES")
-	if base == "" {
-		base = defaultTestPostgres
-	}
-	conn, err := pgx.Connect(t.Context(), base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
 	var n int
-	err = conn.QueryRow(t.Context(),
+	err := adminConn(t).QueryRow(t.Context(),
 		`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&n)
 	if err != nil {
 		t.Fatal(err)
@@ -309,11 +313,7 @@ func TestPostgresLosingEveryDatabaseConnectionLosesNothing(t *testing.T) {
 	p, url := servePostgres(t, pgStore(t)+"&application_name="+app)
 	mustCLI(t, url, "runbooks", "push", writeCrashyRunbook(t, s))
 	const n = 4
-	var ids []string
-	for range n {
-		ids = append(ids, startRun(t, url, "crashy"))
-	}
-	s.waitCalls(t, "/hold", n)
+	ids := startHeld(t, s, url, n)
 	if killed := terminateBackends(t, app); killed == 0 {
 		t.Fatal("the node has no connection to the database")
 	}
@@ -403,11 +403,7 @@ func TestPostgresAnOutageLongerThanALeaseLosesNothing(t *testing.T) {
 	})
 	mustCLI(t, url, "runbooks", "push", writeCrashyRunbook(t, s))
 	const n = 4
-	var ids []string
-	for range n {
-		ids = append(ids, startRun(t, url, "crashy"))
-	}
-	s.waitCalls(t, "/hold", n)
+	ids := startHeld(t, s, url, n)
 
 	cutOff(t, role)
 	close(s.release) // the held steps end during the outage
@@ -518,11 +514,7 @@ func TestPostgresANodeCutOffFromTheDatabaseAdvancesNothingTwice(t *testing.T) {
 	})
 	mustCLI(t, urlA, "runbooks", "push", writeCrashyRunbook(t, s))
 	const n = 3
-	var ids []string
-	for range n {
-		ids = append(ids, startRun(t, urlA, "crashy"))
-	}
-	s.waitCalls(t, "/hold", n)
+	ids := startHeld(t, s, urlA, n)
 
 	cutOff(t, role)
 	s.waitCalls(t, "/hold", 2*n) // B took the steps over once A's leases expired
