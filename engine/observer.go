@@ -20,6 +20,9 @@ type Observer interface {
 	// AttemptDuration is called with the time an executor took for an
 	// attempt run by a worker (call-service steps).
 	AttemptDuration(stepType runbook.StepType, took time.Duration)
+	// TaskFailed is called when a task failed on this node and will be
+	// tried again (a task that keeps failing shows here).
+	TaskFailed(kind runbook.TaskKind)
 }
 
 type nopObserver struct{}
@@ -28,6 +31,7 @@ func (nopObserver) ExecutionStarted(string)                                     
 func (nopObserver) ExecutionFinished(string, string, runbook.ExecutionStatus, time.Duration) {}
 func (nopObserver) StepFinished(runbook.StepType, string)                                    {}
 func (nopObserver) AttemptDuration(runbook.StepType, time.Duration)                          {}
+func (nopObserver) TaskFailed(runbook.TaskKind)                                              {}
 
 // observe reports a committed transition's events to the observer.
 func (e *Engine) observe(t *txn) {

@@ -71,20 +71,50 @@ func (f *failingStore) failures() int {
 	return f.failed
 }
 
+// nopObserver observes nothing.
+type nopObserver struct{}
+
+func (nopObserver) ExecutionStarted(string)                                                  {}
+func (nopObserver) ExecutionFinished(string, string, runbook.ExecutionStatus, time.Duration) {}
+func (nopObserver) StepFinished(runbook.StepType, string)                                    {}
+func (nopObserver) AttemptDuration(runbook.StepType, time.Duration)                          {}
+func (nopObserver) TaskFailed(runbook.TaskKind)                                              {}
+
+// failureCounter is an engine.Observer that counts the failed tasks.
+type failureCounter struct {
+	engine.Observer
+	mu     sync.Mutex
+	failed map[runbook.TaskKind]int
+}
+
+func (f *failureCounter) TaskFailed(kind runbook.TaskKind) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failed[kind]++
+}
+
+func (f *failureCounter) count(kind runbook.TaskKind) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.failed[kind]
+}
+
 // runOnFailingStore runs heldRunbook, its gate open, to completion on an
 // engine on the real clock whose store is f, and returns the harness, the
 // execution and the engine's log.
-func runOnFailingStore(t *testing.T, f *failingStore, poll time.Duration) (*harness, *runbook.Execution, *syncBuffer) {
+func runOnFailingStore(t *testing.T, f *failingStore, poll time.Duration) (*harness, *runbook.Execution, *syncBuffer, *failureCounter) {
 	t.Helper()
 	logs := &syncBuffer{}
+	failures := &failureCounter{Observer: nopObserver{}, failed: map[runbook.TaskKind]int{}}
 	h := newHarness(t, func(c *engine.Config) {
 		f.Store = c.Store
 		c.Store, c.Clock, c.PollInterval = f, clock.Real{}, poll
 		c.Logger = slog.New(slog.NewTextHandler(logs, nil))
+		c.Observer = failures
 	})
 	h.put(heldRunbook)
 	h.gates.open("slow")
-	return h, h.waitStatus(h.start("held", nil), runbook.ExecutionCompleted), logs
+	return h, h.waitStatus(h.start("held", nil), runbook.ExecutionCompleted), logs, failures
 }
 
 // When the store cannot take the outcome of a step (its connection lost,
@@ -94,7 +124,7 @@ func TestAnOutcomeTheStoreFailedToTakeIsRecordedWithoutRunningTheStepAgain(t *te
 	t.Parallel()
 	store := &failingStore{step: "first", left: 3,
 		batchErr: &runbook.Error{Code: runbook.EUNAVAILABLE, Message: "connection lost"}}
-	h, x, logs := runOnFailingStore(t, store, 200*time.Millisecond)
+	h, x, logs, failures := runOnFailingStore(t, store, 200*time.Millisecond)
 	id := x.ID
 	if store.failures() != 3 {
 		t.Fatalf("%d commits failed, want 3", store.failures())
@@ -108,6 +138,9 @@ func TestAnOutcomeTheStoreFailedToTakeIsRecordedWithoutRunningTheStepAgain(t *te
 	if !strings.Contains(logs.String(), "could not record the outcome of a step; trying again") {
 		t.Fatalf("no warning in the log:\n%s", logs.String())
 	}
+	if n := failures.count(runbook.TaskRun); n != 0 {
+		t.Fatalf("%d failed run tasks reported: the attempt's task did not fail, its outcome waited", n)
+	}
 	h.checkFold(id)
 }
 
@@ -119,7 +152,7 @@ func TestATaskThatFailedIsTriedAgain(t *testing.T) {
 	t.Parallel()
 	store := &failingStore{step: "first", left: 1,
 		refusal: &runbook.Error{Code: runbook.ECONFLICT, Message: "refused"}}
-	h, x, logs := runOnFailingStore(t, store, 50*time.Millisecond)
+	h, x, logs, failures := runOnFailingStore(t, store, 50*time.Millisecond)
 	id := x.ID
 	if store.failures() != 1 {
 		t.Fatalf("%d commits refused, want 1", store.failures())
@@ -133,6 +166,9 @@ func TestATaskThatFailedIsTriedAgain(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "task failed; trying it again") {
 		t.Fatalf("no error in the log:\n%s", logs.String())
+	}
+	if n := failures.count(runbook.TaskRun); n != 1 {
+		t.Fatalf("%d failed run tasks reported, want 1", n)
 	}
 	h.checkFold(id)
 }

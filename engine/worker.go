@@ -115,6 +115,7 @@ func (e *Engine) retryLater(task *runbook.Task, key string, err error) {
 		delay *= 2
 	}
 	delay = min(delay, maxTaskRetryDelay)
+	e.obs.TaskFailed(task.Kind)
 	e.log.Error("task failed; trying it again", "execution", task.ExecutionID, "task", task.Key,
 		"failures", failures, "retry_in", delay, "err", err)
 	e.loops.Add(1)

@@ -5,7 +5,8 @@
 // A *Metrics is built once in main and handed to the pieces it measures:
 //
 //   - it implements engine.Observer: executions started and finished by
-//     status, step attempts by step type and outcome, attempt durations;
+//     status, step attempts by step type and outcome, attempt durations,
+//     tasks that failed and are tried again;
 //   - InstrumentStore wraps a runbook.Store to time every store operation
 //     and count its errors by code;
 //   - ObserveWaits counts, at each scrape, the executions parked on an

@@ -21,6 +21,8 @@ type Metrics struct {
 	stepAttempts       *prometheus.CounterVec
 	attemptDuration    *prometheus.HistogramVec
 
+	taskFailures *prometheus.CounterVec
+
 	storeDuration *prometheus.HistogramVec
 	storeErrors   *prometheus.CounterVec
 
@@ -55,6 +57,10 @@ func New() *Metrics {
 			Help:    "Time an executor took for a step attempt run by a worker, by step type.",
 			Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120},
 		}, []string{"type"}),
+		taskFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "task_failures_total",
+			Help: "Tasks that failed on this node and are tried again, by kind (run, timer, child, start, cancel).",
+		}, []string{"kind"}),
 		storeDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "store_operation_duration_seconds",
 			Help:    "Latency of store operations, by operation.",
@@ -78,7 +84,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.executionsStarted, m.executionsFinished, m.executionDuration,
-		m.stepAttempts, m.attemptDuration,
+		m.stepAttempts, m.attemptDuration, m.taskFailures,
 		m.storeDuration, m.storeErrors,
 		m.httpRequests, m.httpDuration,
 	)

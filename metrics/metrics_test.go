@@ -449,3 +449,22 @@ func TestInstrumentStoreForwardsTheStoresClock(t *testing.T) {
 		t.Fatalf("ReferenceTime of an instrumented memory store = %v, want an %s error", err, runbook.EUNSUPPORTED)
 	}
 }
+
+// Tasks that failed and are tried again are counted by kind: a task that
+// keeps failing shows as a rate that does not fall.
+func TestTaskFailuresAreCountedByKind(t *testing.T) {
+	t.Parallel()
+	m := metrics.New()
+	m.TaskFailed(runbook.TaskRun)
+	m.TaskFailed(runbook.TaskRun)
+	m.TaskFailed(runbook.TaskTimer)
+	want := `
+# HELP runbook_task_failures_total Tasks that failed on this node and are tried again, by kind (run, timer, child, start, cancel).
+# TYPE runbook_task_failures_total counter
+runbook_task_failures_total{kind="run"} 2
+runbook_task_failures_total{kind="timer"} 1
+`
+	if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(want), "runbook_task_failures_total"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -26,6 +26,11 @@ func (m *Metrics) StepFinished(stepType runbook.StepType, outcome string) {
 	m.stepAttempts.WithLabelValues(string(stepType), outcome).Inc()
 }
 
+// TaskFailed counts a task that failed and will be tried again.
+func (m *Metrics) TaskFailed(kind runbook.TaskKind) {
+	m.taskFailures.WithLabelValues(string(kind)).Inc()
+}
+
 // AttemptDuration records the time an executor took for an attempt.
 func (m *Metrics) AttemptDuration(stepType runbook.StepType, took time.Duration) {
 	m.attemptDuration.WithLabelValues(string(stepType)).Observe(took.Seconds())

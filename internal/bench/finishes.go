@@ -55,3 +55,4 @@ func (f *finishes) wait(ctx context.Context, id string) (runbook.ExecutionStatus
 func (f *finishes) ExecutionStarted(string)                         {}
 func (f *finishes) StepFinished(runbook.StepType, string)           {}
 func (f *finishes) AttemptDuration(runbook.StepType, time.Duration) {}
+func (f *finishes) TaskFailed(runbook.TaskKind)                     {}
