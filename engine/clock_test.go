@@ -85,6 +85,12 @@ func TestAnEngineOnASharedStoreKeepsToTheStoresClock(t *testing.T) {
 		c.Store, c.Clock = newClockedStore(h.store, h.clock), nil
 		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	})
+	if got, want := synced.ClockOffset(), time.Until(epoch); got > want+time.Minute || got < want-time.Minute {
+		t.Fatalf("ClockOffset = %v, want about %v", got, want)
+	}
+	if got := h.e.ClockOffset(); got != 0 {
+		t.Fatalf("the offset of an engine given its clock: %v, want 0", got)
+	}
 	h.gates.open("slow")
 	id, _, err := synced.StartExecution(t.Context(), engine.StartRequest{RunbookID: "held", Actor: "analyst-1"})
 	if err != nil {

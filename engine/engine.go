@@ -204,6 +204,16 @@ func New(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
+// ClockOffset returns the correction the engine applies to the wall clock
+// to keep to the shared store's (see Config.Clock): zero when it needs none
+// or keeps its own clock.
+func (e *Engine) ClockOffset() time.Duration {
+	if e.synced == nil {
+		return 0
+	}
+	return e.synced.Offset()
+}
+
 // NodeID returns the name this engine uses in task leases.
 func (e *Engine) NodeID() string { return e.node }
 

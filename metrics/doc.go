@@ -11,6 +11,7 @@
 //     and count its errors by code;
 //   - ObserveWaits counts, at each scrape, the executions parked on an
 //     approval, an event or a child execution;
+//   - ObserveClockOffset reports the correction applied to the node's clock;
 //   - HTTPMiddleware counts and times HTTP requests by route pattern, method
 //     and status code;
 //   - Handler serves the registry in the Prometheus text format.

@@ -468,3 +468,23 @@ runbook_task_failures_total{kind="timer"} 1
 		t.Fatal(err)
 	}
 }
+
+// The clock's correction is read at each scrape, in seconds.
+func TestClockOffsetIsReadAtEachScrape(t *testing.T) {
+	t.Parallel()
+	m := metrics.New()
+	offset := -1500 * time.Millisecond
+	if err := m.ObserveClockOffset(func() time.Duration { return offset }); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"-1.5", "0.25"} {
+		expo := `
+# HELP runbook_clock_offset_seconds Correction applied to this node's clock to keep to the shared store's (0 when none is needed or the store has no clock).
+# TYPE runbook_clock_offset_seconds gauge
+runbook_clock_offset_seconds ` + want + "\n"
+		if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(expo), "runbook_clock_offset_seconds"); err != nil {
+			t.Fatal(err)
+		}
+		offset = 250 * time.Millisecond
+	}
+}

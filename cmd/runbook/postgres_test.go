@@ -90,6 +90,20 @@ func TestPostgresServeRunsARunbookThroughTheAPI(t *testing.T) {
 	if !strings.Contains(p.output(), "runbook engine started") {
 		t.Fatalf("serve output:\n%s", p.output())
 	}
+	// The node's clock and the database's are the same machine's: no
+	// correction (and none logged).
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || !strings.Contains(string(body), "\nrunbook_clock_offset_seconds 0\n") {
+		t.Fatalf("metrics: no clock offset of 0 (%v):\n%s", err, body)
+	}
+	if strings.Contains(p.output(), "clock differs") {
+		t.Fatalf("a clock correction logged:\n%s", p.output())
+	}
 	mustCLI(t, url, "runbooks", "push", file)
 	id := startRun(t, url, "investigate-threat", "--context", "@"+abs(t, "inputs/context.json"))
 	awaitEvent(t, url, id, runbook.EventApprovalRequested)

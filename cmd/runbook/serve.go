@@ -253,6 +253,10 @@ func OpenServer(ctx context.Context, cfg ServeConfig, log *slog.Logger) (*Server
 		store.Close()
 		return nil, err
 	}
+	if err := m.ObserveClockOffset(eng.ClockOffset); err != nil {
+		store.Close()
+		return nil, err
+	}
 	s := &Server{Config: cfg, Store: store, Engine: eng, Metrics: m, log: log, failed: make(chan error, 1)}
 	s.API = api.New(api.Config{Engine: eng, Store: store, Logger: log, CORSOrigins: cfg.CORSOrigins, Metrics: m, Version: version})
 	if cfg.RunbooksDir != "" {
