@@ -112,7 +112,7 @@ type Engine struct {
 	closing atomic.Bool
 	running tracker        // attempts and other per-task goroutines
 	workers *workerPool    // the goroutines that run them
-	loops   sync.WaitGroup // committer, the background loops, delayed retries
+	loops   sync.WaitGroup // committer, the background loops
 	// localTasks maps "execution\x00key" to the task running here.
 	localTasks sync.Map
 	// taskFailures counts, by the same key, the failures in a row of a

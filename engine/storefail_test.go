@@ -23,6 +23,7 @@ type failingStore struct {
 	mu       sync.Mutex
 	batchErr error // the store's own failure
 	refusal  error // a refusal of the transition
+	ackLost  bool  // batchErr comes after the batch was committed
 	left     int   // failures still to come
 	failed   int
 }
@@ -49,12 +50,17 @@ func (f *failingStore) Commit(ctx context.Context, txs []*runbook.Transition) ([
 			}
 		}
 	}
-	batchErr, refusal := f.batchErr, f.refusal
+	batchErr, refusal, ackLost := f.batchErr, f.refusal, f.ackLost
 	f.mu.Unlock()
 	if hit < 0 {
 		return f.Store.Commit(ctx, txs)
 	}
 	if batchErr != nil {
+		if ackLost {
+			if _, err := f.Store.Commit(ctx, txs); err != nil {
+				return nil, err
+			}
+		}
 		return nil, batchErr
 	}
 	results, err := f.Store.Commit(ctx, append(txs[:hit:hit], txs[hit+1:]...))
@@ -194,4 +200,34 @@ func TestAnOutcomeTheStoreRefusesFailsItsStep(t *testing.T) {
 		t.Fatalf("step first called %d times, want 1", n)
 	}
 	h.checkFold(id)
+}
+
+// A commit whose answer was lost (the connection dropped after the
+// database committed) leaves tasks leased to this node that nothing would
+// run: the step after the one whose outcome it recorded runs all the same,
+// and the outcome is not recorded twice.
+func TestTheTasksOfACommitWhoseAnswerWasLostRun(t *testing.T) {
+	t.Parallel()
+	store := &failingStore{step: "first", left: 1, ackLost: true,
+		batchErr: &runbook.Error{Code: runbook.EUNAVAILABLE, Message: "connection lost after COMMIT"}}
+	h, x, logs, _ := runOnFailingStore(t, store, 50*time.Millisecond)
+	if n := h.stub.Calls("/json", x.ID+":first"); n != 1 {
+		t.Fatalf("step first called %d times, want 1", n)
+	}
+	if got := x.StepResults["slow"]; got.Status != runbook.StepCompleted || got.AttemptNumber != 1 {
+		t.Fatalf("step slow: %s, attempt %d", got.Status, got.AttemptNumber)
+	}
+	completed := 0
+	for _, ev := range h.history(x.ID) {
+		if ev.Type == runbook.EventStepCompleted && ev.StepID == "first" {
+			completed++
+		}
+	}
+	if completed != 1 {
+		t.Fatalf("step first completed %d times in the history", completed)
+	}
+	if !strings.Contains(logs.String(), "its tasks are checked again") {
+		t.Fatalf("no warning in the log:\n%s", logs.String())
+	}
+	h.checkFold(x.ID)
 }

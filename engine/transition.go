@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/runbookhq/runbook"
 )
@@ -90,6 +91,12 @@ func (e *Engine) commit(ctx context.Context, a *actor, t *txn) error {
 		return err
 	}
 	results, err := e.commits.commit(ctx, tr)
+	if err != nil && storeFailed(err) && len(t.local) > 0 {
+		// The store failed during the commit: it may have made it, with
+		// the tasks it leased to this node for running here, before the
+		// answer was lost. Nothing would run those.
+		e.recheckLater(slices.Clone(t.local), err)
+	}
 	if err == nil {
 		err = results[0].Err
 	}

@@ -117,13 +117,37 @@ func (e *Engine) retryLater(task *runbook.Task, key string, err error) {
 	e.obs.TaskFailed(task.Kind)
 	e.log.Error("task failed; trying it again", "execution", task.ExecutionID, "task", task.Key,
 		"failures", failures, "retry_in", delay, "err", err)
-	e.loops.Add(1)
+	e.later(delay, []*runbook.Task{task})
+}
+
+// later dispatches tasks after delay, each unless it runs here by then; a
+// closing engine drops them (their leases are released for the next
+// process).
+func (e *Engine) later(delay time.Duration, tasks []*runbook.Task) {
+	if !e.running.begin() {
+		return
+	}
 	go func() {
-		defer e.loops.Done()
-		if e.sleep(delay) && !e.runningHere(task) {
-			e.dispatch(task, false, nil)
+		defer e.running.end()
+		if !e.sleep(delay) {
+			return
+		}
+		for _, task := range tasks {
+			if !e.runningHere(task) {
+				e.dispatch(task, false, nil)
+			}
 		}
 	}()
+}
+
+// recheckLater runs, after a poll interval, the tasks a commit that may or
+// may not have been made leased to this node. Each task's handler checks
+// the stored state first, so a task of a commit that was not made does
+// nothing; one of a commit that was made runs, as it would have at once.
+func (e *Engine) recheckLater(tasks []*runbook.Task, err error) {
+	e.log.Warn("a commit failed and may still have been made; its tasks are checked again",
+		"execution", tasks[0].ExecutionID, "tasks", len(tasks), "retry_in", e.cfg.PollInterval, "err", err)
+	e.later(e.cfg.PollInterval, tasks)
 }
 
 // runningHere reports whether this node is already running the task (a

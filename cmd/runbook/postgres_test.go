@@ -568,3 +568,105 @@ func TestPostgresANodeCutOffFromTheDatabaseAdvancesNothingTwice(t *testing.T) {
 	}
 	b.stop()
 }
+
+// Connections dropped again and again while executions start and run (a
+// flapping database, a proxy restarting) stop nothing for good: every
+// execution the API acknowledged completes, each of its steps recorded
+// once in its history.
+func TestPostgresFlappingConnectionsLoseNothing(t *testing.T) {
+	t.Parallel()
+	s := newCrashService(t)
+	var random [6]byte
+	_, _ = rand.Read(random[:])
+	app := "runbook_test_" + hex.EncodeToString(random[:])
+	p, url := servePostgres(t, pgStore(t)+"&application_name="+app)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("serve output:\n%s", p.output())
+		}
+	})
+	file := writeFile(t, "three.yaml", strings.ReplaceAll(`
+id: three
+version: "1"
+steps:
+  - {id: a, type: call-service, config: {url: "STUB/a", method: POST}}
+  - {id: b, type: call-service, dependsOn: [a], config: {url: "STUB/b", method: POST}}
+  - {id: c, type: call-service, dependsOn: [b], config: {url: "STUB/c", method: POST}}
+`, "STUB", s.srv.URL))
+	mustCLI(t, url, "runbooks", "push", file)
+
+	stop := make(chan struct{})
+	flapped := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				flapped <- n
+				return
+			default:
+			}
+			n += terminateBackends(t, app)
+		}
+	}()
+	c := client.New(url, nil)
+	var ids []string
+	refused := 0
+	for range 40 {
+		res, err := c.StartExecution(context.Background(), client.StartRequest{RunbookID: "three"})
+		if err != nil {
+			if runbook.ErrorCode(err) != runbook.EUNAVAILABLE {
+				t.Fatalf("a start refused with %v, want an %s error", err, runbook.EUNAVAILABLE)
+			}
+			refused++
+			continue
+		}
+		ids = append(ids, res.ExecutionID)
+	}
+	close(stop)
+	terminated := <-flapped
+	t.Logf("%d connections terminated; %d of 40 starts refused", terminated, refused)
+	for _, id := range ids {
+		if x := awaitEnd(t, url, id); x.Status != runbook.ExecutionCompleted {
+			t.Fatalf("execution %s: %s", id, x.Status)
+		}
+		page, err := c.History(context.Background(), id, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		completed := map[string]int{}
+		for _, ev := range page.Events {
+			if ev.Type == runbook.EventStepCompleted {
+				completed[ev.StepID]++
+			}
+		}
+		if completed["a"] != 1 || completed["b"] != 1 || completed["c"] != 1 {
+			t.Fatalf("execution %s: steps completed %v", id, completed)
+		}
+	}
+	p.stop()
+}
+
+// awaitEnd polls the execution through the API of url until it ends, and
+// fails with its history when it does not within a minute.
+func awaitEnd(t *testing.T, url, id string) *runbook.Execution {
+	t.Helper()
+	c := client.New(url, nil)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		x, err := c.GetExecution(context.Background(), id)
+		if err == nil && x.Status.Terminal() {
+			return x
+		}
+		if time.Now().After(deadline) {
+			var b strings.Builder
+			if page, err := c.History(context.Background(), id, 0, 0); err == nil {
+				for _, ev := range page.Events {
+					fmt.Fprintf(&b, "\n  %d %s %s attempt %d", ev.Seq, ev.Type, ev.StepID, ev.Attempt)
+				}
+			}
+			t.Fatalf("execution %s did not end (%v); its history:%s", id, err, b.String())
+		}
+		time.Sleep(50 * time.Millisecond) // polling another process's progress: nothing to wait on here
+	}
+}
