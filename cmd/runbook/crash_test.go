@@ -18,15 +18,17 @@ import (
 
 // crashService counts calls per path and can hold /hold until released.
 type crashService struct {
-	mu      sync.Mutex
-	calls   map[string][]string // path -> idempotency keys
+	mu    sync.Mutex
+	calls map[string][]string // path -> idempotency keys
+	// arrived has a path for every call; a test that makes more calls
+	// than it holds without reading them blocks the service.
 	arrived chan string
 	release chan struct{}
 	srv     *httptest.Server
 }
 
 func newCrashService(t *testing.T) *crashService {
-	s := &crashService{calls: map[string][]string{}, arrived: make(chan string, 100), release: make(chan struct{})}
+	s := &crashService{calls: map[string][]string{}, arrived: make(chan string, 1024), release: make(chan struct{})}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.calls[r.URL.Path] = append(s.calls[r.URL.Path], r.Header.Get("Idempotency-Key"))
