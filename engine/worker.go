@@ -193,6 +193,12 @@ func (e *Engine) runAttempt(task *runbook.Task, prep *attemptPrep) (next continu
 				t.forgetStale(task, ss)
 				return nil
 			}
+			if at := t.a.inflight[k]; at != nil && at.attempt == task.Attempt {
+				// The attempt runs here already: this task was dispatched
+				// a second time (see recheckLater), maybe before the
+				// first dispatch was counted in localTasks.
+				return nil
+			}
 			def := t.p.stepDef(k)
 			req, failed := t.request(k, def, task.Attempt, false)
 			exec := e.cfg.Executors[def.Type]
