@@ -543,24 +543,10 @@ func TestPostgresANodeCutOffFromTheDatabaseAdvancesNothingTwice(t *testing.T) {
 	a.waitLines("the outcome of a step reached the store", n)
 	a.stop()
 
-	c := client.New(urlB, nil)
 	for _, id := range ids {
-		page, err := c.History(context.Background(), id, 0, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		completed := map[string]int{}
-		ended := 0
-		for _, ev := range page.Events {
-			switch ev.Type {
-			case runbook.EventStepCompleted:
-				completed[ev.StepID]++
-			case runbook.EventExecutionCompleted:
-				ended++
-			}
-		}
-		if completed["first"] != 1 || completed["held"] != 1 || completed["last"] != 1 || ended != 1 {
-			t.Fatalf("execution %s: steps completed %v, execution completed %d times", id, completed, ended)
+		completed := completions(t, urlB, id)
+		if completed["first"] != 1 || completed["held"] != 1 || completed["last"] != 1 || completed[""] != 1 {
+			t.Fatalf("execution %s: completions of its steps and of itself (\"\"): %v", id, completed)
 		}
 	}
 	if got := len(s.keys("/last")); got != n {
@@ -660,28 +646,39 @@ steps:
 	close(stop)
 	terminated := <-flapped
 	t.Logf("%d connections terminated; %d starts refused before 40 were acknowledged", terminated, refused)
-	c := client.New(urls[0], nil)
 	for _, id := range ids {
 		if x := awaitEnd(t, urls[0], id); x.Status != runbook.ExecutionCompleted {
 			t.Fatalf("execution %s: %s", id, x.Status)
 		}
-		page, err := c.History(context.Background(), id, 0, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		completed := map[string]int{}
-		for _, ev := range page.Events {
-			if ev.Type == runbook.EventStepCompleted {
-				completed[ev.StepID]++
-			}
-		}
-		if completed["a"] != 1 || completed["b"] != 1 || completed["c"] != 1 {
-			t.Fatalf("execution %s: steps completed %v", id, completed)
+		completed := completions(t, urls[0], id)
+		if completed["a"] != 1 || completed["b"] != 1 || completed["c"] != 1 || completed[""] != 1 {
+			t.Fatalf("execution %s: completions of its steps and of itself (\"\"): %v", id, completed)
 		}
 	}
 	for _, p := range procs {
 		p.stop()
 	}
+}
+
+// completions counts, in the history of an execution read through the API
+// of url, the StepCompleted events by step and the ExecutionCompleted
+// events under "".
+func completions(t *testing.T, url, id string) map[string]int {
+	t.Helper()
+	page, err := client.New(url, nil).History(context.Background(), id, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	completed := map[string]int{}
+	for _, ev := range page.Events {
+		switch ev.Type {
+		case runbook.EventStepCompleted:
+			completed[ev.StepID]++
+		case runbook.EventExecutionCompleted:
+			completed[""]++
+		}
+	}
+	return completed
 }
 
 // awaitEnd polls the execution through the API of url until it ends, and
