@@ -46,3 +46,7 @@ func LiveActors(e *Engine) int { return e.actors.size() }
 
 // Closing reports whether Close has begun.
 func Closing(e *Engine) bool { return e.closing.Load() }
+
+// NopObserver observes nothing: a base for test observers that count one
+// thing.
+var NopObserver Observer = nopObserver{}

@@ -77,15 +77,6 @@ func (f *failingStore) failures() int {
 	return f.failed
 }
 
-// nopObserver observes nothing.
-type nopObserver struct{}
-
-func (nopObserver) ExecutionStarted(string)                                                  {}
-func (nopObserver) ExecutionFinished(string, string, runbook.ExecutionStatus, time.Duration) {}
-func (nopObserver) StepFinished(runbook.StepType, string)                                    {}
-func (nopObserver) AttemptDuration(runbook.StepType, time.Duration)                          {}
-func (nopObserver) TaskFailed(runbook.TaskKind)                                              {}
-
 // failureCounter is an engine.Observer that counts the failed tasks.
 type failureCounter struct {
 	engine.Observer
@@ -111,7 +102,7 @@ func (f *failureCounter) count(kind runbook.TaskKind) int {
 func runOnFailingStore(t *testing.T, f *failingStore, poll time.Duration) (*harness, *runbook.Execution, *syncBuffer, *failureCounter) {
 	t.Helper()
 	logs := &syncBuffer{}
-	failures := &failureCounter{Observer: nopObserver{}, failed: map[runbook.TaskKind]int{}}
+	failures := &failureCounter{Observer: engine.NopObserver, failed: map[runbook.TaskKind]int{}}
 	h := newHarness(t, func(c *engine.Config) {
 		f.Store = c.Store
 		c.Store, c.Clock, c.PollInterval = f, clock.Real{}, poll
